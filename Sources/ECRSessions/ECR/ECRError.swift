@@ -1,0 +1,67 @@
+/// Why a call to ECR failed, in terms of what the user should do about it.
+public struct ECRError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The secret access key does not match the access key ID.
+        case invalidSignature
+        /// AWS does not know the access key ID.
+        case unknownAccessKey
+        /// The session token has expired.
+        case expiredCredentials
+        /// The principal may not call GetAuthorizationToken.
+        case accessDenied
+        /// ECR throttled us, even after retries.
+        case throttled
+        /// ECR answered 5xx, even after retries.
+        case serverError
+        /// No HTTP answer at all, even after retries.
+        case network
+        /// An answer we could not understand.
+        case malformedResponse
+        /// The endpoint setting is not a URL.
+        case invalidEndpoint
+        /// The token ECR returned expires before now: the clock is probably wrong.
+        case tokenAlreadyExpired
+        /// Any other error code from the service.
+        case service(code: String)
+    }
+
+    public var kind: Kind
+    /// More about what happened; never holds a secret.
+    public var detail: String
+
+    public init(_ kind: Kind, detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    public var description: String {
+        switch kind {
+        case .invalidSignature:
+            "the secret access key does not match the access key ID (\(detail)); fix aws_secret_access_key"
+        case .unknownAccessKey:
+            "AWS does not recognize the access key ID (\(detail)); check aws_access_key_id or that the key is active"
+        case .expiredCredentials:
+            "the session credentials have expired (\(detail)); renew them (aws_session_token) or log in again"
+        case .accessDenied:
+            "access denied (\(detail)); the principal needs ecr:GetAuthorizationToken"
+        case .throttled:
+            "ECR throttled the request and retries did not help (\(detail)); it will be retried later"
+        case .serverError:
+            "ECR answered with a server error and retries did not help (\(detail)); try again later"
+        case .network, .malformedResponse, .invalidEndpoint:
+            detail
+        case .tokenAlreadyExpired:
+            "ECR returned a token that already expired (\(detail)); is this machine's clock right?"
+        case .service(let code):
+            "\(code): \(detail)"
+        }
+    }
+
+    /// Whether trying again soon may help.
+    var isRetryable: Bool {
+        switch kind {
+        case .throttled, .serverError, .network: true
+        default: false
+        }
+    }
+}

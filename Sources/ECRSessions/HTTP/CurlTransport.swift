@@ -1,0 +1,203 @@
+internal import CCurl
+import Foundation
+import Synchronization
+
+/// Settings of the libcurl transport, read from the environment the AWS CLI and curl users know.
+public struct CurlSettings: Sendable, Equatable {
+    /// Time allowed to establish a connection.
+    public var connectTimeout: Duration = .seconds(5)
+    /// Time allowed for a whole request, connecting included.
+    public var totalTimeout: Duration = .seconds(30)
+    /// A PEM file of CA certificates to trust instead of the system's (`AWS_CA_BUNDLE`).
+    public var caBundle: String?
+    /// Proxy for `https://` URLs (`HTTPS_PROXY`, `https_proxy`).
+    public var httpsProxy: String?
+    /// Proxy for `http://` URLs (`HTTP_PROXY`, `http_proxy`).
+    public var httpProxy: String?
+    /// Hosts that bypass the proxy (`NO_PROXY`, `no_proxy`), in curl's comma-separated form.
+    public var noProxy: String?
+
+    public init() {}
+
+    public init(environment: Environment) {
+        caBundle = environment["AWS_CA_BUNDLE"].map(environment.expandingTilde)
+        httpsProxy = environment["HTTPS_PROXY"] ?? environment["https_proxy"]
+        httpProxy = environment["HTTP_PROXY"] ?? environment["http_proxy"]
+        noProxy = environment["NO_PROXY"] ?? environment["no_proxy"]
+    }
+}
+
+/// The real `HTTPTransport`: libcurl's easy interface, one blocking transfer per request, run off Swift's
+/// cooperative threads.
+///
+/// Easy handles are pooled and reused, so a run that talks to the same endpoints many times keeps its
+/// connections and TLS sessions alive instead of paying a handshake per request.
+public final class CurlTransport: HTTPTransport {
+    private let settings: CurlSettings
+    private let idleHandles = Mutex<[CurlEasyHandle]>([])
+    /// curl transfers block; they run on this concurrent queue so that a few slow endpoints cannot starve the
+    /// cooperative thread pool (which has one thread per core).
+    private let queue = DispatchQueue(label: "ecr-sessions.curl", attributes: .concurrent)
+
+    public init(settings: CurlSettings) {
+        CurlTransport.initializeLibcurl
+        self.settings = settings
+    }
+
+    private static let initializeLibcurl: Void = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+
+    public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+        let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
+        let settings = settings
+        let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: handle.perform(request, settings: settings))
+            }
+        }
+        idleHandles.withLock { $0.append(handle) }
+        return try result.get()
+    }
+}
+
+/// Owns one `CURL*`. Used by one transfer at a time (the pool hands it out exclusively).
+private final class CurlEasyHandle: @unchecked Sendable {
+    private let handle: UnsafeMutableRawPointer
+
+    init() {
+        guard let handle = curl_easy_init() else {
+            fatalError("curl_easy_init failed: libcurl could not allocate a handle")
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+    }
+
+    func perform(_ request: HTTPRequest, settings: CurlSettings) -> Result<HTTPResponse, HTTPError> {
+        // Options from a previous transfer must not leak into this one; reset keeps the connection cache.
+        curl_easy_reset(handle)
+        let host = request.url.host ?? request.url.absoluteString
+        let sink = ResponseSink()
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        defer { curl_slist_free_all(headerList) }
+
+        for header in request.headers {
+            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        }
+        // Without this curl sends `Expect: 100-continue` for larger bodies and waits a round trip for it.
+        headerList = curl_slist_append(headerList, "Expect:")
+
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
+            ecr_curl_setopt_string(handle, CURLOPT_URL, request.url.absoluteString)
+            ecr_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            ecr_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeout.milliseconds)
+            ecr_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, settings.totalTimeout.milliseconds)
+            ecr_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+            ecr_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
+            ecr_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+            ecr_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            if request.method == "HEAD" {
+                ecr_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            }
+            if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
+                ecr_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+                // COPYPOSTFIELDS copies, so the body need not outlive this call.
+                if request.body.isEmpty {
+                    ecr_curl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+                } else {
+                    request.body.withUnsafeBytes { bytes in
+                        _ = ecr_curl_setopt_pointer(
+                            handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                    }
+                }
+            }
+            if let caBundle = settings.caBundle {
+                ecr_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle)
+            }
+            // The proxy is set explicitly (an empty string means none) so that it follows the Environment we
+            // were given, not whatever curl would read from the process environment itself.
+            let proxy = request.url.scheme == "http" ? settings.httpProxy : settings.httpsProxy
+            ecr_curl_setopt_string(handle, CURLOPT_PROXY, proxy ?? "")
+            if let noProxy = settings.noProxy {
+                ecr_curl_setopt_string(handle, CURLOPT_NOPROXY, noProxy)
+            }
+            ecr_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, appendBody)
+            ecr_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
+            ecr_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, appendHeaderLine)
+            ecr_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
+            return withExtendedLifetime(sink) { curl_easy_perform(handle) }
+        }
+
+        guard code == CURLE_OK else {
+            let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
+            return .failure(HTTPError(kind: HTTPError.Kind(code), host: host, detail: detail))
+        }
+        var status = 0
+        ecr_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
+    }
+}
+
+/// Collects one response's body and header lines; passed to curl's callbacks as their context pointer.
+private final class ResponseSink {
+    var body = Data()
+    var headers: [HTTPHeader] = []
+
+    func addHeaderLine(_ line: String) {
+        if line.hasPrefix("HTTP/") {
+            // A new status line (after `100 Continue`, or through a proxy's CONNECT) starts a new header block.
+            headers.removeAll()
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        headers.append(HTTPHeader(name, value))
+    }
+}
+
+private func appendBody(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?)
+    -> Int
+{
+    guard let data, let context else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count)
+    return size * count
+}
+
+private func appendHeaderLine(
+    data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?
+) -> Int {
+    guard let data, let context else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: data, count: size * count)
+    sink.addHeaderLine(String(decoding: bytes, as: UTF8.self))
+    return size * count
+}
+
+extension HTTPError.Kind {
+    fileprivate init(_ code: CURLcode) {
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT: self = .timedOut
+        case CURLE_COULDNT_CONNECT: self = .couldNotConnect
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: self = .couldNotResolveHost
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+            CURLE_SSL_CERTPROBLEM:
+            self = .tls
+        default: self = .other
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

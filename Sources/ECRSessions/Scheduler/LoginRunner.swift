@@ -1,0 +1,76 @@
+import Foundation
+
+/// Logs jobs in concurrently (at most `concurrency` at once), keeps each outcome in the cache, and reports each
+/// result as soon as it is known. One job's failure never stops the others.
+public struct LoginRunner: Sendable {
+    public let ecr: ECRClient
+    public let credentials: any CredentialProvider
+    public let cache: Cache
+    public let concurrency: Int
+
+    public init(ecr: ECRClient, credentials: any CredentialProvider, cache: Cache, concurrency: Int = 16) {
+        self.ecr = ecr
+        self.credentials = credentials
+        self.cache = cache
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// Runs every job and returns the results in the jobs' order; `progress` sees each as it finishes.
+    public func run(_ jobs: [LoginJob], progress: @Sendable (LoginResult) -> Void = { _ in }) async -> [LoginResult] {
+        var results = [LoginResult?](repeating: nil, count: jobs.count)
+        await withTaskGroup(of: (Int, LoginResult).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < jobs.count else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, await login(jobs[index])) }
+            }
+            for _ in 0..<min(concurrency, jobs.count) { startNext() }
+            for await (index, result) in group {
+                results[index] = result
+                progress(result)
+                startNext()
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// One job: credentials, GetAuthorizationToken, the cache. Every error becomes the result's text.
+    func login(_ job: LoginJob) async -> LoginResult {
+        let startedAt = ecr.clock.now()
+        var result = LoginResult(job: job, logins: [], error: nil)
+        do {
+            let credentials = try await credentials.credentials(forProfile: job.profile)
+            let tokens: [AuthorizationData]
+            if job.isPublic {
+                tokens = [try await ecr.publicAuthorizationToken(credentials: credentials, endpoint: job.endpoint)]
+            } else {
+                tokens = try await ecr.authorizationTokens(
+                    credentials: credentials, region: job.region, endpoint: job.endpoint,
+                    registryIDs: job.registryIDs)
+            }
+            let fetchedAt = ecr.clock.now()
+            for token in tokens {
+                let login = RegistryLogin(
+                    profile: job.profile, accountID: token.accountID ?? "", region: job.region,
+                    registry: token.registryHost, token: token.token, expiresAt: token.expiresAt,
+                    fetchedAt: fetchedAt)
+                try cache.save(login)
+                result.logins.append(login)
+            }
+        } catch {
+            result.logins = []
+            result.error = String(describing: error)
+        }
+        let attempt = LoginAttempt(
+            profile: job.profile, region: job.region, startedAt: startedAt, finishedAt: ecr.clock.now(),
+            error: result.error)
+        do {
+            try cache.record(attempt)
+        } catch {
+            result.error = (result.error.map { $0 + "; " } ?? "") + "could not record the attempt: \(error)"
+        }
+        return result
+    }
+}

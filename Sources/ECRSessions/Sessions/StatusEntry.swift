@@ -1,0 +1,45 @@
+public import Foundation
+
+/// One line of `ecr-sessions status`: a registry (or a profile and region that has none yet), when its token
+/// expires, when it was last fetched, and the last error. Never holds a token.
+public struct StatusEntry: Sendable, Equatable {
+    public var profile: String
+    public var region: String
+    public var accountID: String?
+    public var registry: String?
+    public var expiresAt: Date?
+    public var fetchedAt: Date?
+    public var lastAttemptAt: Date?
+    public var lastError: String?
+
+    /// Joins the cached logins with each (profile, region)'s latest attempt: one entry per registry, and one for a
+    /// (profile, region) whose attempts never produced a registry.
+    public static func entries(logins: [RegistryLogin], latestAttempts: [LoginAttempt]) -> [StatusEntry] {
+        struct Key: Hashable {
+            var profile: String
+            var region: String
+        }
+        let attempts = Dictionary(latestAttempts.map { (Key(profile: $0.profile, region: $0.region), $0) }) { $1 }
+        var entries: [StatusEntry] = []
+        var covered: Set<Key> = []
+        for login in logins {
+            let key = Key(profile: login.profile, region: login.region)
+            covered.insert(key)
+            let attempt = attempts[key]
+            entries.append(
+                StatusEntry(
+                    profile: login.profile, region: login.region, accountID: login.accountID.isEmpty ? nil : login.accountID,
+                    registry: login.registry, expiresAt: login.expiresAt, fetchedAt: login.fetchedAt,
+                    lastAttemptAt: attempt?.finishedAt, lastError: attempt?.error))
+        }
+        for (key, attempt) in attempts where !covered.contains(key) {
+            entries.append(
+                StatusEntry(
+                    profile: key.profile, region: key.region, lastAttemptAt: attempt.finishedAt,
+                    lastError: attempt.error))
+        }
+        return entries.sorted {
+            ($0.profile, $0.region, $0.registry ?? "") < ($1.profile, $1.region, $1.registry ?? "")
+        }
+    }
+}

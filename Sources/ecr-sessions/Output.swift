@@ -1,0 +1,48 @@
+import ArgumentParser
+import ECRSessions
+import Foundation
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Reports a configuration or usage problem (something the user must fix before anything can run) and gives the
+/// exit code that says so: 2, with nothing changed.
+func configurationFailure(_ error: any Error) -> ExitCode {
+    printError("error: \(error)")
+    return ExitCode(2)
+}
+
+/// "in 11h 58m", "3m ago": how far `date` is from `now`, for people.
+func relative(_ date: Date, to now: Date) -> String {
+    let seconds = Int(date.timeIntervalSince(now).rounded())
+    let magnitude = abs(seconds)
+    let text: String
+    if magnitude < 60 {
+        text = "\(magnitude)s"
+    } else if magnitude < 3600 {
+        text = "\(magnitude / 60)m"
+    } else if magnitude < 86400 {
+        text = "\(magnitude / 3600)h \(magnitude % 3600 / 60)m"
+    } else {
+        text = "\(magnitude / 86400)d \(magnitude % 86400 / 3600)h"
+    }
+    return seconds >= 0 ? "in \(text)" : "\(text) ago"
+}
+
+/// Lays rows out in columns separated by two spaces, as `docker ps` does.
+func table(_ header: [String], _ rows: [[String]]) -> String {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    return all.map { row in
+        row.indices.map { column in
+            column == row.count - 1 ? row[column] : row[column].padding(toLength: widths[column], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}
+
+extension Date {
+    /// `2026-11-22T19:31:15Z`: UTC, second precision, as in `status --json`.
+    var iso8601: String { formatted(.iso8601) }
+}

@@ -1,0 +1,118 @@
+public import ECRSessions
+public import Foundation
+
+/// A `moto_server` on a free loopback port: AWS's APIs as botocore models them, and, once
+/// `enableSignatureChecks()` is called, an independent judge of every SigV4 signature we send.
+///
+/// Integration tests fail (never skip) when moto_server is missing: `.ci/run` installs it.
+public final class MotoServer: @unchecked Sendable {
+    public let port: UInt16
+    private let process: Process
+    private let transport = CurlTransport(settings: CurlSettings())
+    /// Any key works while moto is not checking; it still routes by the signature's service name.
+    private let setupCredentials = AWSCredentials(accessKeyID: "AKIASETUPSETUPSETUP1", secretAccessKey: "setup")
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
+            "moto_server is not on PATH: install it with pip install 'moto[server]' (.ci/run does)"
+        }
+    }
+
+    public init() async throws {
+        guard let executable = which("moto_server") else { throw Missing() }
+        port = try freeLoopbackPort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await waitUntilReady()
+    }
+
+    deinit {
+        stop()
+    }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    private func waitUntilReady() async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let request = HTTPRequest(method: "GET", url: URL(string: "\(endpoint)/moto-api/data.json")!)
+            if let response = try? await transport.send(request), response.status == 200 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw StartFailure(port: port)
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var port: UInt16
+        var description: String { "moto_server did not answer on 127.0.0.1:\(port) within 30 s" }
+    }
+
+    /// Creates an IAM user allowed to do anything and returns an access key for it. Call before
+    /// `enableSignatureChecks()`, while moto still answers unsigned setup calls.
+    public func createUserWithAccessKey(_ user: String) async throws -> AWSCredentials {
+        _ = try await iam(["Action": "CreateUser", "UserName": user])
+        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+        _ = try await iam([
+            "Action": "PutUserPolicy", "UserName": user, "PolicyName": "everything", "PolicyDocument": policy,
+        ])
+        let answer = try await iam(["Action": "CreateAccessKey", "UserName": user])
+        guard let key = element("AccessKeyId", in: answer), let secret = element("SecretAccessKey", in: answer) else {
+            throw SetupFailure(step: "CreateAccessKey", answer: answer)
+        }
+        return AWSCredentials(accessKeyID: key, secretAccessKey: secret)
+    }
+
+    /// From now on moto checks every request's signature (and the caller's IAM policies) with botocore's code.
+    public func enableSignatureChecks() async throws {
+        let request = HTTPRequest(
+            method: "POST", url: URL(string: "\(endpoint)/moto-api/reset-auth")!, body: Data("0".utf8))
+        let response = try await transport.send(request)
+        guard response.status == 200 else {
+            throw SetupFailure(step: "reset-auth", answer: String(decoding: response.body, as: UTF8.self))
+        }
+    }
+
+    struct SetupFailure: Error, CustomStringConvertible {
+        var step: String
+        var answer: String
+        var description: String { "moto setup step \(step) failed: \(answer.prefix(500))" }
+    }
+
+    private func iam(_ parameters: [String: String]) async throws -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let form = (parameters.merging(["Version": "2010-05-08"]) { $1 })
+            .sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+            .joined(separator: "&")
+        let request = HTTPRequest(
+            method: "POST", url: URL(string: endpoint + "/")!,
+            headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+            body: Data(form.utf8))
+        let signer = SigV4Signer(credentials: setupCredentials, region: "us-east-1", service: "iam")
+        let response = try await transport.send(signer.sign(request, date: Date()))
+        let answer = String(decoding: response.body, as: UTF8.self)
+        guard response.status == 200 else { throw SetupFailure(step: parameters["Action"] ?? "?", answer: answer) }
+        return answer
+    }
+
+    private func element(_ name: String, in text: String) -> String? {
+        guard let start = text.range(of: "<\(name)>"), let end = text.range(of: "</\(name)>") else { return nil }
+        return String(text[start.upperBound..<end.lowerBound])
+    }
+}
