@@ -1,0 +1,282 @@
+public import Foundation
+import Synchronization
+
+/// The SQLite file that remembers every registry login and every login attempt, so that `status` and
+/// `get-login-password` answer without the network.
+///
+/// Open it once per process and share it: its one connection is guarded by a mutex, so concurrent login tasks can
+/// all write through it. Several processes (a cron `refresh` and a manual `login`) may use the same file at once;
+/// SQLite's WAL journal and a busy timeout let them take turns. Calls are synchronous and short; one may block its
+/// thread for up to the busy timeout while another process writes.
+///
+/// Times are stored as Unix epoch seconds (REAL), readable with `datetime(x, 'unixepoch')`. A date made from epoch
+/// seconds, as ECR reports them, comes back equal; an arbitrary `Date()` may come back off by a fraction of a
+/// microsecond, because `Date` counts from 2001 and the conversion to 1970 can round the last bit.
+public final class Cache: Sendable {
+    /// The database file.
+    public let path: String
+    private let connection: Mutex<SQLiteDatabase>
+
+    /// How many attempts are kept per (profile, region): enough for `status` and debugging, while a cron job running
+    /// every few minutes cannot grow the file without bound.
+    static let attemptsKept = 50
+
+    /// Where the cache lives: `$ECR_SESSIONS_STATE_DIR/cache.sqlite3`, else `$XDG_STATE_HOME/ecr-sessions/`,
+    /// else `~/.local/state/ecr-sessions/`.
+    public static func defaultPath(environment: Environment) -> String {
+        if let directory = environment["ECR_SESSIONS_STATE_DIR"] {
+            return environment.expandingTilde(directory) + "/cache.sqlite3"
+        }
+        // The XDG spec says a relative XDG_STATE_HOME is invalid and must be ignored.
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
+            return state + "/ecr-sessions/cache.sqlite3"
+        }
+        return environment.homeDirectory + "/.local/state/ecr-sessions/cache.sqlite3"
+    }
+
+    /// Opens the cache at `path`, creating it (directories 0700, file 0600) and bringing its schema up to date.
+    ///
+    /// - Parameter busyTimeout: how long to wait for another process that holds the write lock.
+    public init(path: String, busyTimeout: Duration = .seconds(10)) throws(CacheError) {
+        self.path = path
+        try CacheFile.prepare(path)
+        let database: SQLiteDatabase
+        do {
+            database = try SQLiteDatabase(path: path)
+            // The busy timeout comes first: switching to WAL and migrating both need locks another process may hold.
+            database.setBusyTimeout(milliseconds: Self.milliseconds(busyTimeout))
+            // WAL lets `status` read while a refresh writes. NORMAL sync is safe in WAL mode; at worst a power cut
+            // loses the last write of a cache.
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        } catch {
+            throw CacheError(error)
+        }
+        try Self.migrate(database)
+        connection = Mutex(database)
+    }
+
+    // MARK: Registry logins
+
+    /// Stores `login`, replacing the one for the same profile, region and registry.
+    ///
+    /// Throws `CacheError.tokenAlreadyExpired`, writing nothing, when the token expires no later than it was fetched.
+    public func save(_ login: RegistryLogin) throws(CacheError) {
+        try save([login])
+    }
+
+    /// Stores `logins` in one transaction: all of them, or none when one has already expired.
+    public func save(_ logins: [RegistryLogin]) throws(CacheError) {
+        if let expired = logins.first(where: { $0.expiresAt <= $0.fetchedAt }) {
+            throw .tokenAlreadyExpired(
+                registry: expired.registry, expiresAt: expired.expiresAt, fetchedAt: expired.fetchedAt)
+        }
+        try withDatabase { database throws(SQLiteError) in
+            let upsert = try database.prepare(
+                """
+                INSERT INTO registry_logins (profile, region, registry, account_id, token, expires_at, fetched_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                ON CONFLICT (profile, region, registry) DO UPDATE SET
+                    account_id = excluded.account_id, token = excluded.token,
+                    expires_at = excluded.expires_at, fetched_at = excluded.fetched_at
+                """)
+            try database.writeTransaction { () throws(SQLiteError) in
+                for login in logins {
+                    try upsert.run([
+                        .text(login.profile), .text(login.region), .text(login.registry), .text(login.accountID),
+                        .text(login.token.encoded), .real(login.expiresAt.timeIntervalSince1970),
+                        .real(login.fetchedAt.timeIntervalSince1970),
+                    ])
+                }
+            }
+        }
+    }
+
+    /// Every stored login, expired or not, sorted by profile, region and registry.
+    public func logins() throws(CacheError) -> [RegistryLogin] {
+        try readLogins("SELECT \(Self.loginColumns) FROM registry_logins ORDER BY profile, region, registry")
+    }
+
+    /// The login for `profile` in `region` that stays valid longest, if it is still valid at `date`.
+    ///
+    /// All registries of one (profile, region) share a token, so any of them serves `get-login-password`.
+    public func freshLogin(profile: String, region: String, validAt date: Date) throws(CacheError) -> RegistryLogin? {
+        try readLogins(
+            """
+            SELECT \(Self.loginColumns) FROM registry_logins WHERE profile = ?1 AND region = ?2 AND expires_at > ?3
+            ORDER BY expires_at DESC, registry LIMIT 1
+            """, [.text(profile), .text(region), .real(date.timeIntervalSince1970)]
+        ).first
+    }
+
+    /// Forgets the logins of `profile` (in `region`, or in every region when nil) and returns them, so that logout
+    /// can remove exactly those registries from the files it wrote.
+    @discardableResult
+    public func removeLogins(profile: String, region: String? = nil) throws(CacheError) -> [RegistryLogin] {
+        let filter = "WHERE profile = ?1 AND (?2 IS NULL OR region = ?2)"
+        let values: [SQLiteValue] = [.text(profile), region.map { .text($0) } ?? .null]
+        return try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                let removed = try Self.logins(
+                    in: database,
+                    "SELECT \(Self.loginColumns) FROM registry_logins \(filter) ORDER BY profile, region, registry",
+                    values)
+                try database.prepare("DELETE FROM registry_logins \(filter)").run(values)
+                return removed
+            }
+        }
+    }
+
+    // MARK: Attempts
+
+    /// Records one login attempt, keeping only the latest few per (profile, region).
+    public func record(_ attempt: LoginAttempt) throws(CacheError) {
+        try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                try database.prepare(
+                    """
+                    INSERT INTO attempts (profile, region, started_at, finished_at, error)
+                    VALUES (?1, ?2, ?3, ?4, ?5)
+                    """
+                ).run([
+                    .text(attempt.profile), .text(attempt.region), .real(attempt.startedAt.timeIntervalSince1970),
+                    .real(attempt.finishedAt.timeIntervalSince1970), attempt.error.map { .text($0) } ?? .null,
+                ])
+                try database.prepare(
+                    """
+                    DELETE FROM attempts WHERE profile = ?1 AND region = ?2 AND id NOT IN (
+                        SELECT id FROM attempts WHERE profile = ?1 AND region = ?2
+                        ORDER BY finished_at DESC, id DESC LIMIT ?3)
+                    """
+                ).run([.text(attempt.profile), .text(attempt.region), .integer(Int64(Self.attemptsKept))])
+            }
+        }
+    }
+
+    /// The attempt that finished last for each (profile, region), sorted by profile and region.
+    public func latestAttempts() throws(CacheError) -> [LoginAttempt] {
+        try withDatabase { database throws(SQLiteError) in
+            var attempts: [LoginAttempt] = []
+            try database.prepare(
+                """
+                SELECT profile, region, started_at, finished_at, error FROM attempts AS a
+                WHERE id = (SELECT id FROM attempts AS b WHERE b.profile = a.profile AND b.region = a.region
+                            ORDER BY finished_at DESC, id DESC LIMIT 1)
+                ORDER BY profile, region
+                """
+            ).query { row throws(SQLiteError) in
+                attempts.append(
+                    LoginAttempt(
+                        profile: row.text(0) ?? "", region: row.text(1) ?? "",
+                        startedAt: Date(timeIntervalSince1970: row.real(2)),
+                        finishedAt: Date(timeIntervalSince1970: row.real(3)), error: row.text(4)))
+            }
+            return attempts
+        }
+    }
+
+    // MARK: Schema
+
+    /// The schema, one migration per version: a database's `user_version` counts the migrations applied to it.
+    /// Append new migrations; never edit one that has shipped.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE registry_logins (
+            profile TEXT NOT NULL,
+            region TEXT NOT NULL,
+            registry TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            token TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            fetched_at REAL NOT NULL,
+            PRIMARY KEY (profile, region, registry),
+            CHECK (expires_at > fetched_at)
+        ) STRICT;
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            profile TEXT NOT NULL,
+            region TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL NOT NULL,
+            error TEXT
+        ) STRICT;
+        -- For the latest attempt per (profile, region), and for pruning the oldest.
+        CREATE INDEX attempts_by_account ON attempts (profile, region, finished_at);
+        """
+    ]
+
+    /// Applies the migrations `database` lacks and returns how many that was.
+    @discardableResult
+    static func migrate(_ database: SQLiteDatabase) throws(CacheError) -> Int {
+        let latest = migrations.count
+        let found: Int
+        let applied: Int
+        do {
+            // Read outside a transaction first, so that the common case (up to date) takes no write lock.
+            let before = try userVersion(database)
+            (found, applied) =
+                try before >= latest
+                ? (before, 0)
+                : database.writeTransaction { () throws(SQLiteError) in
+                    // Read again under the lock: another process may have migrated in between.
+                    let version = try userVersion(database)
+                    guard version < latest else { return (version, 0) }
+                    for migration in migrations[version...] {
+                        try database.execute(migration)
+                    }
+                    try database.execute("PRAGMA user_version = \(latest)")
+                    return (version, latest - version)
+                }
+        } catch {
+            throw CacheError(error)
+        }
+        guard found <= latest else { throw .newerSchema(path: database.path, version: found, supported: latest) }
+        return applied
+    }
+
+    private static func userVersion(_ database: SQLiteDatabase) throws(SQLiteError) -> Int {
+        var version = 0
+        try database.prepare("PRAGMA user_version").query { row throws(SQLiteError) in
+            version = Int(row.integer(0))
+        }
+        return version
+    }
+
+    // MARK: Helpers
+
+    private static let loginColumns = "profile, region, registry, account_id, token, expires_at, fetched_at"
+
+    private func readLogins(_ sql: String, _ values: [SQLiteValue] = []) throws(CacheError) -> [RegistryLogin] {
+        try withDatabase { database throws(SQLiteError) in try Self.logins(in: database, sql, values) }
+    }
+
+    private static func logins(
+        in database: SQLiteDatabase, _ sql: String, _ values: [SQLiteValue]
+    ) throws(SQLiteError) -> [RegistryLogin] {
+        var logins: [RegistryLogin] = []
+        try database.prepare(sql).query(values) { row throws(SQLiteError) in
+            logins.append(
+                RegistryLogin(
+                    profile: row.text(0) ?? "", accountID: row.text(3) ?? "", region: row.text(1) ?? "",
+                    registry: row.text(2) ?? "", token: AuthorizationToken(encoded: row.text(4) ?? ""),
+                    expiresAt: Date(timeIntervalSince1970: row.real(5)),
+                    fetchedAt: Date(timeIntervalSince1970: row.real(6))))
+        }
+        return logins
+    }
+
+    private func withDatabase<T: Sendable>(
+        _ body: (SQLiteDatabase) throws(SQLiteError) -> T
+    ) throws(CacheError) -> T {
+        do {
+            return try connection.withLock { database throws(SQLiteError) in try body(database) }
+        } catch {
+            throw CacheError(error)
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: max(0, total))
+    }
+}

@@ -1,0 +1,169 @@
+internal import CSQLite
+
+/// A failure reported by SQLite: its own message and the database file, never the values bound to the statement
+/// (those are tokens), nor the SQL with values spliced in.
+struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The extended result code, e.g. `SQLITE_BUSY_SNAPSHOT`.
+    let code: Int32
+    let message: String
+    let path: String
+
+    /// The primary result code, e.g. `SQLITE_BUSY` for any of its extended codes.
+    var primaryCode: Int32 { code & 0xff }
+
+    var isCorrupt: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
+    var isPermission: Bool {
+        [SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_AUTH].contains(primaryCode)
+    }
+    var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+
+    var description: String { "\(path): \(message) (SQLite result code \(code))" }
+}
+
+/// A value to bind to a statement parameter.
+enum SQLiteValue {
+    case text(String)
+    case real(Double)
+    case integer(Int64)
+    case null
+}
+
+/// One open SQLite connection, closed when the last reference goes.
+///
+/// Not `Sendable`: it is used from one thread at a time, which `Cache` guarantees with a mutex. That is also
+/// why it opens with `SQLITE_OPEN_NOMUTEX`: SQLite's own per-connection lock would be a second, useless one.
+final class SQLiteDatabase {
+    let path: String
+    private let handle: OpaquePointer
+
+    init(path: String) throws(SQLiteError) {
+        self.path = path
+        var opened: OpaquePointer?
+        // No SQLITE_OPEN_CREATE: `Cache` creates the file itself, with mode 0600, before SQLite sees it.
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let code = sqlite3_open_v2(path, &opened, flags, nil)
+        guard code == SQLITE_OK, let opened else {
+            // SQLite allocates a handle even when opening fails, to carry the message; it must still be closed.
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_close_v2(opened)
+            throw SQLiteError(code: code, message: message, path: path)
+        }
+        handle = opened
+    }
+
+    deinit {
+        // close_v2 rather than close: a statement still alive somewhere would make close fail and leak the handle.
+        sqlite3_close_v2(handle)
+    }
+
+    /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
+    func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
+    /// Runs one or more statements that take no parameters, such as a migration script.
+    func execute(_ sql: String) throws(SQLiteError) {
+        let code = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw error(code) }
+    }
+
+    func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw error(code) }
+        return SQLiteStatement(database: self, handle: statement)
+    }
+
+    /// Runs `body` in a write transaction, committing when it returns and rolling back when it throws.
+    ///
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so the busy timeout applies; a deferred transaction that
+    /// reads and then writes can fail with `SQLITE_BUSY` at once when another process wrote in between.
+    func writeTransaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            // The transaction may already be gone (SQLite rolls back by itself on some errors); that is fine.
+            _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+
+    /// The error for a failed call, with SQLite's message for this connection.
+    func error(_ code: Int32) -> SQLiteError {
+        let extended = sqlite3_extended_errcode(handle)
+        let message = String(cString: sqlite3_errmsg(handle))
+        return SQLiteError(code: extended != 0 ? extended : code, message: message, path: path)
+    }
+}
+
+/// One prepared statement, finalized when the last reference goes. It keeps its database open while it lives.
+final class SQLiteStatement {
+    private let database: SQLiteDatabase
+    private let handle: OpaquePointer
+
+    fileprivate init(database: SQLiteDatabase, handle: OpaquePointer) {
+        self.database = database
+        self.handle = handle
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    /// Runs the statement to completion with `values` bound to `?1`, `?2`, ….
+    func run(_ values: [SQLiteValue] = []) throws(SQLiteError) {
+        try query(values) { _ throws(SQLiteError) in }
+    }
+
+    /// Runs the statement with `values` bound, calling `row` for each result row.
+    func query(_ values: [SQLiteValue] = [], row: (SQLiteRow) throws(SQLiteError) -> Void) throws(SQLiteError) {
+        // Reset first so that a statement used before (or abandoned midway by a throw) starts clean.
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        defer { sqlite3_reset(handle) }
+        for (offset, value) in values.enumerated() {
+            try bind(value, at: Int32(offset + 1))
+        }
+        while true {
+            let code = sqlite3_step(handle)
+            switch code {
+            case SQLITE_ROW: try row(SQLiteRow(handle: handle))
+            case SQLITE_DONE: return
+            default: throw database.error(code)
+            }
+        }
+    }
+
+    private func bind(_ value: SQLiteValue, at index: Int32) throws(SQLiteError) {
+        let code =
+            switch value {
+            case .text(let text): ecr_sqlite3_bind_text_transient(handle, index, text)
+            case .real(let number): sqlite3_bind_double(handle, index, number)
+            case .integer(let number): sqlite3_bind_int64(handle, index, number)
+            case .null: sqlite3_bind_null(handle, index)
+            }
+        guard code == SQLITE_OK else { throw database.error(code) }
+    }
+}
+
+/// The current row of a statement being stepped; valid only inside the `query` callback.
+struct SQLiteRow {
+    fileprivate let handle: OpaquePointer
+
+    /// The column's text, or nil when it is NULL.
+    func text(_ column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(handle, column) else { return nil }
+        return String(cString: bytes)
+    }
+
+    func real(_ column: Int32) -> Double {
+        sqlite3_column_double(handle, column)
+    }
+
+    func integer(_ column: Int32) -> Int64 {
+        sqlite3_column_int64(handle, column)
+    }
+}
