@@ -26,7 +26,7 @@ import TestSupport
     }
 
     @Test func parsesTheTokenAndSendsASignedJSONRequest() async throws {
-        let transport = ScriptedTransport([.json(200, answer())])
+        let transport = ScriptedTransport([respond(200, answer())])
         let tokens = try await client(transport).authorizationTokens(
             credentials: credentials, region: "eu-west-1", endpoint: endpoint)
 
@@ -46,7 +46,7 @@ import TestSupport
     }
 
     @Test func asksForOtherRegistriesByID() async throws {
-        let transport = ScriptedTransport([.json(200, answer())])
+        let transport = ScriptedTransport([respond(200, answer())])
         _ = try await client(transport).authorizationTokens(
             credentials: credentials, region: "eu-west-1", endpoint: endpoint, registryIDs: ["444455556666"])
         #expect(String(decoding: transport.requests[0].body, as: UTF8.self) == #"{"registryIds":["444455556666"]}"#)
@@ -54,9 +54,9 @@ import TestSupport
 
     @Test func retriesThrottlingAndServerErrorsThenSucceeds() async throws {
         let transport = ScriptedTransport([
-            .json(400, #"{"__type":"ThrottlingException","message":"Rate exceeded"}"#),
-            .json(503, ""),
-            .json(200, answer()),
+            respond(400, #"{"__type":"ThrottlingException","message":"Rate exceeded"}"#),
+            respond(503, ""),
+            respond(200, answer()),
         ])
         let tokens = try await client(transport).authorizationTokens(
             credentials: credentials, region: "eu-west-1", endpoint: endpoint)
@@ -65,7 +65,7 @@ import TestSupport
     }
 
     @Test func givesUpAfterTheLastRetry() async throws {
-        let transport = ScriptedTransport([.json(500, #"{"__type":"ServerException","message":"boom"}"#)])
+        let transport = ScriptedTransport([respond(500, #"{"__type":"ServerException","message":"boom"}"#)])
         let error = await #expect(throws: ECRError.self) {
             _ = try await client(transport).authorizationTokens(
                 credentials: credentials, region: "eu-west-1", endpoint: endpoint)
@@ -84,7 +84,7 @@ import TestSupport
         (400, #"{"__type":"InvalidParameterException","message":"bad"}"#, .service(code: "InvalidParameterException")),
     ])
     func mapsErrorBodiesToWhatTheUserShouldDo(status: Int, body: String, kind: ECRError.Kind) async throws {
-        let transport = ScriptedTransport([.json(status, body)])
+        let transport = ScriptedTransport([respond(status, body)])
         let error = await #expect(throws: ECRError.self) {
             _ = try await client(transport).authorizationTokens(
                 credentials: credentials, region: "eu-west-1", endpoint: endpoint)
@@ -99,7 +99,7 @@ import TestSupport
     @Test(arguments: ["not json", #"{"authorizationData":[]}"#, #"{"authorizationData":[{"authorizationToken":"x"}]}"#])
     func rejectsMalformedAnswers(body: String) async throws {
         let error = await #expect(throws: ECRError.self) {
-            _ = try await client(ScriptedTransport([.json(200, body)])).authorizationTokens(
+            _ = try await client(ScriptedTransport([respond(200, body)])).authorizationTokens(
                 credentials: credentials, region: "eu-west-1", endpoint: endpoint)
         }
         #expect(error?.kind == .malformedResponse)
@@ -107,7 +107,7 @@ import TestSupport
 
     @Test func refusesATokenThatAlreadyExpired() async throws {
         let error = await #expect(throws: ECRError.self) {
-            _ = try await client(ScriptedTransport([.json(200, answer(expiresIn: -60))])).authorizationTokens(
+            _ = try await client(ScriptedTransport([respond(200, answer(expiresIn: -60))])).authorizationTokens(
                 credentials: credentials, region: "eu-west-1", endpoint: endpoint)
         }
         #expect(error?.kind == .tokenAlreadyExpired)
@@ -129,7 +129,7 @@ import TestSupport
 
     @Test func publicTokensAreSignedForUSEast1AndServePublicECR() async throws {
         let body = #"{"authorizationData":{"authorizationToken":"\#(token("pub"))","expiresAt":\#(now.timeIntervalSince1970 + 3600)}}"#
-        let transport = ScriptedTransport([.json(200, body)])
+        let transport = ScriptedTransport([respond(200, body)])
         let data = try await client(transport).publicAuthorizationToken(
             credentials: credentials, endpoint: URL(string: "https://api.ecr-public.us-east-1.amazonaws.com/")!)
         #expect(data.registryHost == "public.ecr.aws")

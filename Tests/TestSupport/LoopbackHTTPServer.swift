@@ -19,7 +19,7 @@ public final class LoopbackHTTPServer: Sendable {
 
     public init(handler: @escaping Handler) throws {
         self.handler = handler
-        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -35,6 +35,7 @@ public final class LoopbackHTTPServer: Sendable {
             close(listener)
             throw POSIXError(.EADDRINUSE)
         }
+        self.listener = listener
         port = UInt16(bigEndian: address.sin_port)
         let thread = Thread { [self] in acceptLoop() }
         thread.start()

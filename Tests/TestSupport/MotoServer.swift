@@ -1,5 +1,5 @@
 public import ECRSessions
-public import Foundation
+import Foundation
 
 /// A `moto_server` on a free loopback port: AWS's APIs as botocore models them, and, once
 /// `enableSignatureChecks()` is called, an independent judge of every SigV4 signature we send.

@@ -1,5 +1,5 @@
 public import ECRSessions
-import Foundation
+public import Foundation
 import Synchronization
 
 /// An `HTTPTransport` that answers from a script, for what a real peer cannot produce on demand (throttling
@@ -24,10 +24,11 @@ public final class ScriptedTransport: HTTPTransport {
         return try answer(request).get()
     }
 
-    /// An answer with this status and JSON body.
-    public static func json(_ status: Int, _ body: String) -> Answer {
-        { _ in .success(HTTPResponse(status: status, body: Data(body.utf8))) }
-    }
+}
+
+/// A scripted answer with this status and body.
+public func respond(_ status: Int, _ body: String) -> ScriptedTransport.Answer {
+    { _ in .success(HTTPResponse(status: status, body: Data(body.utf8))) }
 }
 
 /// A clock that stands still at a chosen instant, and moves only when told.

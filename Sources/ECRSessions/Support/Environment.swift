@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The process environment, passed explicitly so that tests and child processes can each use their own.
 public struct Environment: Sendable, Equatable {
