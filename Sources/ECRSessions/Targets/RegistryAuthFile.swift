@@ -1,0 +1,155 @@
+import Foundation
+
+/// A docker-style registry auth file, `{"auths": {"<host>": {"auth": "<base64 user:password>"}}}`.
+///
+/// docker's `config.json` is one; finch's `~/.finch/config.json`, containers' `auth.json` (podman, skopeo,
+/// buildah) and helm's `registry/config.json` share the shape, so each target is this type with another path.
+///
+/// Changes touch only the entries named: every other top-level key, every other host and every other key in
+/// a host's entry is kept. Writes are atomic, under a lock shared by all ecr-sessions processes, and a file
+/// that is not valid JSON is refused and left byte for byte as it was. The methods block while another
+/// ecr-sessions process holds the lock (at most `lockTimeout`).
+public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
+    /// The file's path; a symbolic link is followed when writing, and stays a link.
+    public let path: String
+    /// How long to wait for another process to finish with the file before giving up.
+    public var lockTimeout: Duration
+
+    public init(path: String, lockTimeout: Duration = .seconds(30)) {
+        self.path = path
+        self.lockTimeout = lockTimeout
+    }
+
+    /// docker's file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. nerdctl and finch on Linux read it too.
+    public static func docker(environment: Environment) -> RegistryAuthFile {
+        let directory = environment["DOCKER_CONFIG"] ?? environment.homeDirectory + "/.docker"
+        return RegistryAuthFile(path: directory + "/config.json")
+    }
+
+    public var description: String { path }
+
+    /// How the file looked before a `set`, so that `remove(hosts:restoring:)` can put it back.
+    public enum PriorState: Sendable, Equatable {
+        /// There was no file.
+        case noFile
+        /// The file had no `auths` map (an empty file counts as `{}`).
+        case noAuths
+        /// The file had an `auths` map, perhaps empty.
+        case hadAuths
+    }
+
+    /// What `set` found and did.
+    public struct Update: Sendable, Equatable {
+        /// The file's state before this call. Keep the one from the first `set` (later ones always say
+        /// `.hadAuths`) and pass it to `remove(hosts:restoring:)` at logout.
+        public var prior: PriorState
+        /// Hosts that had no entry before; the others had one whose `auth` was replaced.
+        public var addedHosts: Set<String>
+        /// Hosts for which docker will ask a credential helper instead of reading what was written.
+        public var notices: [CredentialStoreNotice]
+
+        public init(prior: PriorState, addedHosts: Set<String>, notices: [CredentialStoreNotice]) {
+            self.prior = prior
+            self.addedHosts = addedHosts
+            self.notices = notices
+        }
+    }
+
+    /// What `remove` did.
+    public struct Removal: Sendable, Equatable {
+        /// The hosts whose entries were there and are now gone.
+        public var removedHosts: Set<String> = []
+        /// Whether the `auths` map, left empty, was removed as well.
+        public var removedAuths = false
+        /// Whether the file, left as `{}`, was deleted.
+        public var removedFile = false
+
+        public init(removedHosts: Set<String> = [], removedAuths: Bool = false, removedFile: Bool = false) {
+            self.removedHosts = removedHosts
+            self.removedAuths = removedAuths
+            self.removedFile = removedFile
+        }
+    }
+
+    /// Sets `auths[host].auth` to each token's encoded form, creating the file (0600, folder 0700) if needed.
+    ///
+    /// Writes nothing when every entry already holds its token.
+    @discardableResult
+    public func set(_ entries: [String: AuthorizationToken]) throws(TargetError) -> Update {
+        try file.modify { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
+            var object = existing ?? [:]
+            var auths = try authsMap(in: object) ?? [:]
+            var update = Update(
+                prior: existing == nil ? .noFile : object["auths"] == nil ? .noAuths : .hadAuths,
+                addedHosts: [],
+                notices: CredentialStoreNotice.notices(in: object, for: entries.keys, file: path))
+            var changed = false
+            for (host, token) in entries {
+                var entry: [String: Any]
+                switch auths[host] {
+                case nil:
+                    entry = [:]
+                    update.addedHosts.insert(host)
+                case let existingEntry as [String: Any]:
+                    entry = existingEntry
+                default:
+                    throw .notAnObject(file: path, keyPath: ["auths", host])
+                }
+                if entry["auth"] as? String == token.encoded { continue }
+                entry["auth"] = token.encoded
+                auths[host] = entry
+                changed = true
+            }
+            object["auths"] = auths
+            return (changed ? .write(object) : .keep, update)
+        }
+    }
+
+    /// Removes the entries of `hosts` (and nothing else), then tidies up to `prior`, the state the first
+    /// `set` reported: an `auths` map left empty is removed unless it was there before (`.hadAuths`), and a
+    /// file left as `{}` is deleted if there was none (`.noFile`). The folder and other keys stay.
+    ///
+    /// Writes nothing when none of the hosts has an entry.
+    @discardableResult
+    public func remove(hosts: some Sequence<String>, restoring prior: PriorState = .hadAuths) throws(TargetError)
+        -> Removal
+    {
+        guard try file.exists() else { return Removal() }
+        return try file.modify { (existing) throws(TargetError) -> (JSONObjectFile.Change, Removal) in
+            guard var object = existing, var auths = try authsMap(in: object) else { return (.keep, Removal()) }
+            var removal = Removal()
+            for host in hosts where auths.removeValue(forKey: host) != nil {
+                removal.removedHosts.insert(host)
+            }
+            guard !removal.removedHosts.isEmpty else { return (.keep, removal) }
+            if auths.isEmpty && prior != .hadAuths {
+                object["auths"] = nil
+                removal.removedAuths = true
+            } else {
+                object["auths"] = auths
+            }
+            if object.isEmpty && prior == .noFile {
+                removal.removedFile = true
+                return (.delete, removal)
+            }
+            return (.write(object), removal)
+        }
+    }
+
+    /// The hosts among `hosts` for which docker asks a credential helper (`credHelpers`, `credsStore`) instead
+    /// of reading `auths`. Reads the file without changing it; no file means none.
+    public func credentialStoreNotices(for hosts: some Sequence<String>) throws(TargetError) -> [CredentialStoreNotice]
+    {
+        guard let object = try file.currentObject() else { return [] }
+        return CredentialStoreNotice.notices(in: object, for: hosts, file: path)
+    }
+
+    private var file: JSONObjectFile { JSONObjectFile(path: path, lockTimeout: lockTimeout) }
+
+    /// The `auths` map, nil when absent; anything but an object is refused rather than overwritten.
+    private func authsMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {
+        guard let value = object["auths"] else { return nil }
+        guard let auths = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: ["auths"]) }
+        return auths
+    }
+}
