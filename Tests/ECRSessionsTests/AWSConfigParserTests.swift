@@ -83,7 +83,8 @@ struct AWSConfigParserTests {
 
     @Test("errors name the file, the line and the section")
     func errorNamesFileAndLine() {
-        let config = "[default]\nregion = eu-west-1\n\n[profile prod]\n# keys live elsewhere\nregion = us-east-1\noops\n"
+        let config =
+            "[default]\nregion = eu-west-1\n\n[profile prod]\n# keys live elsewhere\nregion = us-east-1\noops\n"
         #expect(throws: AWSConfigError.self) { try AWSProfiles(config: config, credentials: "") }
         do {
             _ = try AWSProfiles(config: config, credentials: "")
@@ -102,7 +103,8 @@ struct AWSConfigParserTests {
 
     @Test("properties keep their line numbers, continuation lines included")
     func lineNumbers() throws {
-        let text = "; ecr-sessions\n[settings]\nrefresh_before = 3h\n\n[account prod]\nregions = eu-west-1\n  us-east-1\n"
+        let text =
+            "; ecr-sessions\n[settings]\nrefresh_before = 3h\n\n[account prod]\nregions = eu-west-1\n  us-east-1\n"
         let file = try INIFile(parsing: text, path: "config")
         #expect(file.sections.map(\.header.text) == ["settings", "account prod"])
         #expect(file.sections[1].header.kind == "account")

@@ -207,7 +207,8 @@ private struct INIParser {
         closeSection()
         continuation = .none
         let location = SourceLocation(file: path, line: number)
-        position = includingSection(header) ? .inSection(INISection(header: header, location: location)) : .skippingSection
+        position =
+            includingSection(header) ? .inSection(INISection(header: header, location: location)) : .skippingSection
     }
 
     private mutating func readProperty(_ line: Substring, number: Int) throws(AWSConfigError) {
