@@ -1,0 +1,61 @@
+import Foundation
+
+extension AWSProfiles {
+    /// The config file: `AWS_CONFIG_FILE`, else `~/.aws/config`, with `~` expanded.
+    public static func configFilePath(environment: Environment) -> String {
+        environment.expandingTilde(environment["AWS_CONFIG_FILE"] ?? "~/.aws/config")
+    }
+
+    /// The credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`, with `~` expanded.
+    public static func credentialsFilePath(environment: Environment) -> String {
+        environment.expandingTilde(environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "~/.aws/credentials")
+    }
+
+    /// Reads and merges the config and credentials files the environment points at.
+    ///
+    /// A file that does not exist counts as empty, as it does for the AWS CLI.
+    /// - Throws: `AWSConfigError.unreadableFile` for a file that exists but cannot be read, and
+    ///   `AWSConfigError.syntax` for a line that is not valid.
+    public static func load(environment: Environment = .current) throws(AWSConfigError) -> AWSProfiles {
+        let configPath = configFilePath(environment: environment)
+        let credentialsPath = credentialsFilePath(environment: environment)
+        let configName = environment.abbreviatingHome(configPath)
+        let credentialsName = environment.abbreviatingHome(credentialsPath)
+        return try AWSProfiles(
+            config: readText(atPath: configPath, name: configName),
+            configPath: configName,
+            credentials: readText(atPath: credentialsPath, name: credentialsName),
+            credentialsPath: credentialsName)
+    }
+
+    /// The file's text, or "" when there is no such file.
+    private static func readText(atPath path: String, name: String) throws(AWSConfigError) -> String {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return "" }
+            throw .unreadableFile(path: name, reason: String(cString: strerror(code)))
+        }
+        let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw .unreadableFile(path: name, reason: "it is a directory")
+        }
+        do {
+            let data = try file.readToEnd() ?? Data()
+            // Like the SDKs, read bytes that are not UTF-8 as replacement characters rather than refuse the file.
+            return String(decoding: data, as: UTF8.self)
+        } catch {
+            throw .unreadableFile(path: name, reason: "read failed: \(error.localizedDescription)")
+        }
+    }
+}
+
+extension Environment {
+    /// `path` with the home directory written as `~`, the way users name these files.
+    func abbreviatingHome(_ path: String) -> String {
+        let home = homeDirectory.hasSuffix("/") ? String(homeDirectory.dropLast()) : homeDirectory
+        guard !home.isEmpty, path.hasPrefix(home + "/") else { return path }
+        return "~" + path.dropFirst(home.count)
+    }
+}
