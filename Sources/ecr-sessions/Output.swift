@@ -28,7 +28,7 @@ func relative(_ date: Date, to now: Date) -> String {
     } else {
         text = "\(magnitude / 86400)d \(magnitude % 86400 / 3600)h"
     }
-    return seconds >= 0 ? "in \(text)" : "\(text) ago"
+    return seconds > 0 ? "in \(text)" : "\(text) ago"
 }
 
 /// Lays rows out in columns separated by two spaces, as `docker ps` does.

@@ -147,24 +147,19 @@ import TestSupport
         ("us-gov-west-1", "https://api.ecr.us-gov-west-1.amazonaws.com"),
     ])
     func partitions(region: String, expected: String) throws {
-        #expect(try ECREndpoint.privateAPI(region: region, environment: Environment()).absoluteString == expected)
+        #expect(try ECREndpoint.privateAPI(region: region).absoluteString == expected)
     }
 
-    @Test func overridesApplyMostSpecificFirst() throws {
-        let both = Environment(["AWS_ENDPOINT_URL_ECR": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:2"])
-        #expect(try ECREndpoint.privateAPI(region: "eu-west-1", environment: both).port == 1)
-        let global = Environment(["AWS_ENDPOINT_URL": "http://127.0.0.1:2"])
-        #expect(try ECREndpoint.privateAPI(region: "eu-west-1", environment: global, profileEndpoint: "http://x:3").port == 2)
-        #expect(
-            try ECREndpoint.privateAPI(region: "eu-west-1", environment: Environment(), profileEndpoint: "http://x:3").port == 3)
-        #expect(
-            try ECREndpoint.publicAPI(environment: Environment(["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:4"])).port == 4)
+    @Test func overridesReplaceTheDefault() throws {
+        #expect(try ECREndpoint.privateAPI(region: "eu-west-1", override: "http://127.0.0.1:1").port == 1)
+        #expect(try ECREndpoint.publicAPI().absoluteString == "https://api.ecr-public.us-east-1.amazonaws.com")
+        #expect(try ECREndpoint.publicAPI(override: "http://127.0.0.1:4").port == 4)
     }
 
-    @Test func aBadOverrideIsAnErrorNamingIt() {
-        #expect(throws: ECRError.self) {
-            try ECREndpoint.privateAPI(region: "eu-west-1", environment: Environment(["AWS_ENDPOINT_URL_ECR": "not a url"]))
-        }
+    @Test(arguments: ["not a url", "ftp://example.com", "https://"])
+    func aBadOverrideIsAnErrorNamingIt(override: String) {
+        let error = #expect(throws: ECRError.self) { try ECREndpoint.privateAPI(region: "eu-west-1", override: override) }
+        #expect(error?.description.contains(override) == true)
     }
 }
 

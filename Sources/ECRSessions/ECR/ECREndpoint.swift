@@ -2,25 +2,16 @@ public import Foundation
 
 /// Where ECR's API lives for a region, and which overrides apply.
 public enum ECREndpoint {
-    /// The API endpoint of private ECR in `region`.
-    ///
-    /// Overrides, most specific first, as the AWS CLI orders them: `AWS_ENDPOINT_URL_ECR`, the profile's
-    /// `services` entry for ecr, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`. Without one, the partition
-    /// decides the domain: `amazonaws.com.cn` for China, `amazonaws.com` for the commercial and GovCloud regions.
-    public static func privateAPI(
-        region: String, environment: Environment, profileServiceEndpoint: String? = nil,
-        profileEndpoint: String? = nil
-    ) throws(ECRError) -> URL {
-        let override =
-            environment["AWS_ENDPOINT_URL_ECR"] ?? profileServiceEndpoint ?? environment["AWS_ENDPOINT_URL"]
-            ?? profileEndpoint
-        return try url(override ?? "https://api.ecr.\(region).\(dnsSuffix(region: region))")
+    /// The API endpoint of private ECR in `region`: `override` when one is configured (see
+    /// `ResolvedProfile.endpointURL(forService:environment:)`), else the partition's: `amazonaws.com.cn` for
+    /// China, `amazonaws.com` for the commercial and GovCloud regions.
+    public static func privateAPI(region: String, override: String? = nil) throws(ECRError) -> URL {
+        try url(override ?? "https://api.ecr.\(region).\(dnsSuffix(region: region))")
     }
 
     /// The API endpoint of ECR Public, which lives in us-east-1 only.
-    public static func publicAPI(environment: Environment, profileEndpoint: String? = nil) throws(ECRError) -> URL {
-        let override = environment["AWS_ENDPOINT_URL_ECR_PUBLIC"] ?? environment["AWS_ENDPOINT_URL"] ?? profileEndpoint
-        return try url(override ?? "https://api.ecr-public.us-east-1.amazonaws.com")
+    public static func publicAPI(override: String? = nil) throws(ECRError) -> URL {
+        try url(override ?? "https://api.ecr-public.us-east-1.amazonaws.com")
     }
 
     /// The DNS suffix of the partition `region` belongs to.

@@ -1,5 +1,3 @@
-public import Foundation
-
 /// One GetAuthorizationToken call to make: a profile's credentials in one region (or ECR Public), and the
 /// registries that one token serves.
 public struct LoginJob: Sendable, Hashable, CustomStringConvertible {
@@ -7,16 +5,13 @@ public struct LoginJob: Sendable, Hashable, CustomStringConvertible {
     public var region: String
     /// True for ECR Public (`public.ecr.aws`, always signed in us-east-1).
     public var isPublic: Bool
-    /// The API endpoint to call, with every override already applied.
-    public var endpoint: URL
     /// Other accounts' registries the same token should be written for; empty means the caller's own.
     public var registryIDs: [String]
 
-    public init(profile: String, region: String, isPublic: Bool = false, endpoint: URL, registryIDs: [String] = []) {
+    public init(profile: String, region: String, isPublic: Bool = false, registryIDs: [String] = []) {
         self.profile = profile
-        self.region = region
+        self.region = isPublic ? "us-east-1" : region
         self.isPublic = isPublic
-        self.endpoint = endpoint
         self.registryIDs = registryIDs
     }
 
@@ -35,8 +30,23 @@ public struct LoginResult: Sendable, Equatable {
     public var succeeded: Bool { error == nil }
 }
 
-/// Turns a profile's name into credentials. The real one reads the AWS files; issue-specific sources (assumed
-/// roles, SSO, processes) plug in here.
+/// Resolves a profile to credentials and endpoint settings. The real one reads the AWS files; later sources
+/// (assumed roles, SSO, credential processes) plug in here.
 public protocol CredentialProvider: Sendable {
-    func credentials(forProfile profile: String) async throws -> AWSCredentials
+    func resolve(profile: String) async throws -> ResolvedProfile
+}
+
+/// Profiles from the AWS config and credentials files, as the AWS CLI resolves them.
+public struct ProfileCredentialProvider: CredentialProvider {
+    public let profiles: AWSProfiles
+    public let environment: Environment
+
+    public init(profiles: AWSProfiles, environment: Environment) {
+        self.profiles = profiles
+        self.environment = environment
+    }
+
+    public func resolve(profile: String) async throws -> ResolvedProfile {
+        try profiles.resolve(profile: profile, environment: environment)
+    }
 }

@@ -6,12 +6,18 @@ public struct LoginRunner: Sendable {
     public let ecr: ECRClient
     public let credentials: any CredentialProvider
     public let cache: Cache
+    /// For the endpoint overrides (`AWS_ENDPOINT_URL_ECR` and friends).
+    public let environment: Environment
     public let concurrency: Int
 
-    public init(ecr: ECRClient, credentials: any CredentialProvider, cache: Cache, concurrency: Int = 16) {
+    public init(
+        ecr: ECRClient, credentials: any CredentialProvider, cache: Cache, environment: Environment,
+        concurrency: Int = 16
+    ) {
         self.ecr = ecr
         self.credentials = credentials
         self.cache = cache
+        self.environment = environment
         self.concurrency = max(1, concurrency)
     }
 
@@ -41,26 +47,29 @@ public struct LoginRunner: Sendable {
         let startedAt = ecr.clock.now()
         var result = LoginResult(job: job, logins: [], error: nil)
         do {
-            let credentials = try await credentials.credentials(forProfile: job.profile)
+            let resolved = try await credentials.resolve(profile: job.profile)
             let tokens: [AuthorizationData]
             if job.isPublic {
-                tokens = [try await ecr.publicAuthorizationToken(credentials: credentials, endpoint: job.endpoint)]
+                let endpoint = try ECREndpoint.publicAPI(
+                    override: resolved.endpointURL(forService: "ecr_public", environment: environment))
+                tokens = [try await ecr.publicAuthorizationToken(credentials: resolved.credentials, endpoint: endpoint)]
             } else {
+                let endpoint = try ECREndpoint.privateAPI(
+                    region: job.region, override: resolved.endpointURL(forService: "ecr", environment: environment))
                 tokens = try await ecr.authorizationTokens(
-                    credentials: credentials, region: job.region, endpoint: job.endpoint,
+                    credentials: resolved.credentials, region: job.region, endpoint: endpoint,
                     registryIDs: job.registryIDs)
             }
             let fetchedAt = ecr.clock.now()
-            for token in tokens {
-                let login = RegistryLogin(
+            let logins = tokens.map { token in
+                RegistryLogin(
                     profile: job.profile, accountID: token.accountID ?? "", region: job.region,
                     registry: token.registryHost, token: token.token, expiresAt: token.expiresAt,
                     fetchedAt: fetchedAt)
-                try cache.save(login)
-                result.logins.append(login)
             }
+            try cache.save(logins)
+            result.logins = logins
         } catch {
-            result.logins = []
             result.error = String(describing: error)
         }
         let attempt = LoginAttempt(

@@ -1,0 +1,51 @@
+/// A set of registries to keep logged in with one profile's credentials: in each of `regions`, or ECR Public.
+public struct Account: Sendable, Equatable {
+    /// The account's name: the profile's name in zero-config use.
+    public var name: String
+    public var profile: String
+    public var regions: [String]
+    public var isPublic: Bool
+    /// Other accounts' registries the same token is written for.
+    public var registryIDs: [String]
+    /// Where the account came from, e.g. `~/.aws/config line 12`.
+    public var origin: String
+    /// How the profile gets its credentials.
+    public var credentialSource: CredentialSourceKind?
+    /// Why the account cannot be logged in as configured (no region); nil when it can.
+    public var problem: String?
+
+    public init(
+        name: String, profile: String, regions: [String], isPublic: Bool = false, registryIDs: [String] = [],
+        origin: String, credentialSource: CredentialSourceKind? = nil, problem: String? = nil
+    ) {
+        self.name = name
+        self.profile = profile
+        self.regions = regions
+        self.isPublic = isPublic
+        self.registryIDs = registryIDs
+        self.origin = origin
+        self.credentialSource = credentialSource
+        self.problem = problem
+    }
+
+    /// One GetAuthorizationToken call per region (one for ECR Public).
+    public var jobs: [LoginJob] {
+        guard problem == nil else { return [] }
+        if isPublic { return [LoginJob(profile: profile, region: "us-east-1", isPublic: true)] }
+        return regions.map { LoginJob(profile: profile, region: $0, registryIDs: registryIDs) }
+    }
+
+    /// Zero configuration: every profile of the AWS files that is set up to yield credentials is an account in its
+    /// own region (else `AWS_REGION`, else `AWS_DEFAULT_REGION`).
+    public static func zeroConfiguration(_ profiles: AWSProfiles, environment: Environment) -> [Account] {
+        let fallbackRegion = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+        return profiles.credentialProfiles().map { profile in
+            let region = profile.region ?? fallbackRegion
+            return Account(
+                name: profile.name, profile: profile.name, regions: region.map { [$0] } ?? [],
+                origin: profile.location.description, credentialSource: profile.source,
+                problem: region == nil
+                    ? "no region: add 'region = ...' to the profile (\(profile.location)) or set AWS_REGION" : nil)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Synchronization
+
+/// The library's front door: one user's AWS files, cache and registry config files, and the operations the
+/// command line offers on them. Opens the cache at most once per process.
+public final class Sessions: Sendable {
+    public let environment: Environment
+    public let clock: any WallClock
+    public let transport: any HTTPTransport
+    private let openedCache = Mutex<Cache?>(nil)
+
+    public init(environment: Environment, clock: any WallClock, transport: any HTTPTransport) {
+        self.environment = environment
+        self.clock = clock
+        self.transport = transport
+    }
+
+    /// Sessions for this process: its environment, the system clock (or `ECR_SESSIONS_FAKE_NOW`) and libcurl.
+    public static func live(environment: Environment = .current) throws(ClockError) -> Sessions {
+        Sessions(
+            environment: environment, clock: try environment.clock(),
+            transport: CurlTransport(settings: CurlSettings(environment: environment)))
+    }
+
+    /// The SQLite cache, opened on first use.
+    public func cache() throws(CacheError) -> Cache {
+        try openedCache.withLock { (cache: inout Cache?) throws(CacheError) -> Cache in
+            if let cache { return cache }
+            let opened = try Cache(path: Cache.defaultPath(environment: environment))
+            cache = opened
+            return opened
+        }
+    }
+
+    /// Where every registry stands, from the cache alone: no network, no AWS files.
+    public func status() throws(CacheError) -> [StatusEntry] {
+        let cache = try cache()
+        return StatusEntry.entries(logins: try cache.logins(), latestAttempts: try cache.latestAttempts())
+    }
+}

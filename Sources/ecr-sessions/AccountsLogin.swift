@@ -1,0 +1,60 @@
+import ArgumentParser
+import ECRSessions
+import Foundation
+
+extension Root.Accounts {
+    struct Login: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Log accounts in now: fetch a fresh ECR token for each and write it where the tools read it.",
+            discussion: "Exit status: 0 all logged in, 1 some failed (the others were still logged in), 2 bad usage "
+                + "or configuration (nothing changed).")
+
+        @Flag(name: .long, help: "Log every account in.")
+        var all = false
+
+        @Argument(help: "Accounts (profiles) to log in.")
+        var profiles: [String] = []
+
+        @Option(name: .long, help: "How many accounts to log in at once.")
+        var concurrency = 16
+
+        func validate() throws {
+            if all && !profiles.isEmpty { throw ValidationError("Use --all or name profiles, not both.") }
+            if !all && profiles.isEmpty { throw ValidationError("Name the profiles to log in, or use --all.") }
+            if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+        }
+
+        func run() async throws {
+            let sessions: Sessions
+            let accounts: [Account]
+            do {
+                sessions = try Sessions.live()
+                accounts = try sessions.accounts(named: profiles)
+                _ = try sessions.cache()
+            } catch {
+                throw configurationFailure(error)
+            }
+            if accounts.isEmpty {
+                print("No profile in the AWS config or credentials files yields credentials. Run: aws configure")
+                return
+            }
+            let now = sessions.clock.now()
+            let report = try await sessions.login(accounts, concurrency: concurrency) { result in
+                if let error = result.error {
+                    printError("error: \(result.job): \(error)")
+                }
+                for login in result.logins {
+                    print(
+                        "Login Succeeded: \(login.registry) (profile \(login.profile), "
+                            + "expires \(relative(login.expiresAt, to: now)))")
+                }
+            }
+            for account in report.skipped {
+                printError("error: profile '\(account.profile)': \(account.problem ?? "cannot be logged in")")
+            }
+            for notice in report.notices { printError("warning: \(notice)") }
+            for failure in report.targetErrors { printError("error: \(failure)") }
+            if !report.succeeded { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import ECRSessions
+
+extension Root {
+    struct GetLoginPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the registry password for a profile and region, like `aws ecr get-login-password`.",
+            discussion: "Served from the cache while the cached token has more than 30 minutes left.")
+
+        @Option(name: .long, help: "The profile (default: AWS_PROFILE, else default).")
+        var profile: String?
+
+        @Option(name: .long, help: "The region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's).")
+        var region: String?
+
+        func run() async throws {
+            let sessions: Sessions
+            do {
+                sessions = try Sessions.live()
+            } catch {
+                throw configurationFailure(error)
+            }
+            do {
+                print(try await sessions.loginPassword(profile: profile, region: region))
+            } catch let error as ConfigurationError {
+                throw configurationFailure(error)
+            } catch let error as AWSConfigError {
+                throw configurationFailure(error)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
