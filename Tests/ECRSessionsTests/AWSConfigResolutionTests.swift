@@ -225,8 +225,10 @@ struct AWSConfigSecretsTests {
             credentials: "[prod]\naws_access_key_id = AKID\naws_secret_access_key = \(Self.secret)\n"
                 + "aws_session_token = \(Self.token)\n")
         let resolved = try profiles.resolve(profile: "prod", environment: Environment())
+        let chain = try profiles.credentialChain(forProfile: "prod")
         for text in [
-            String(describing: resolved), String(describing: try profiles.credentialChain(forProfile: "prod")),
+            String(describing: resolved), String(describing: chain), String(describing: chain.base),
+            String(describing: profiles), String(reflecting: profiles),
         ] {
             #expect(!text.contains(Self.secret))
             #expect(!text.contains(Self.token))

@@ -14,7 +14,9 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One `name = value` line of an INI file, with the lines that continue it.
-public struct INIProperty: Sendable, Equatable {
+///
+/// Its `description` hides the value of secret settings, so that printing parsed profiles cannot leak a key.
+public struct INIProperty: Sendable, Equatable, CustomStringConvertible {
     /// The name, lower-cased: the AWS SDKs treat `Region` and `region` as the same setting.
     public var name: String
     /// The value; continuation lines are joined to it with `\n`, each trimmed.
@@ -26,6 +28,11 @@ public struct INIProperty: Sendable, Equatable {
         self.name = name
         self.value = value
         self.location = location
+    }
+
+    public var description: String {
+        let secrets: Set = ["aws_secret_access_key", "aws_session_token", "aws_security_token"]
+        return "\(name) = \(secrets.contains(name) ? "<redacted>" : value) (\(location))"
     }
 
     /// The `name = value` pairs of a nested block such as `ecr =\n  endpoint_url = ...`; empty for a plain value.
