@@ -125,13 +125,28 @@ struct AWSConfigParserTests {
         }
     }
 
-    @Test("sub-properties are read as name = value pairs")
+    @Test("sub-properties are read as name = value pairs; a plain value has none")
     func subProperties() throws {
-        let text = "[services local]\necr =\n  endpoint_url = http://localhost:5000\n  Other = x\n"
+        let text = "[services local]\necr =\n  endpoint_url = http://localhost:5000\n  Other = x\nplain = a=b\n"
         let file = try INIFile(parsing: text, path: "config")
         #expect(
             file.sections[0].properties["ecr"]?.subProperties
                 == ["endpoint_url": "http://localhost:5000", "other": "x"])
+        #expect(file.sections[0].properties["plain"]?.subProperties == [:])
+    }
+
+    @Test("our own files reject a property name the AWS files would skip")
+    func invalidPropertyNames() throws {
+        let text = "[account prod]\nregistry ids = 111122223333\n"
+        #expect(
+            try AWSProfiles(config: "[profile prod]\nregistry ids = 1\n", credentials: "").profiles["prod"]?
+                .properties.isEmpty == true)
+        #expect(throws: AWSConfigError.self) { try INIFile(parsing: text, path: "config") }
+        do {
+            _ = try INIFile(parsing: text, path: "config")
+        } catch {
+            #expect(error.description.hasPrefix("config line 2: Property name inside [account prod] may only contain"))
+        }
     }
 
     @Test("settings merge across files and keep every place the profile is written")

@@ -75,7 +75,7 @@ struct AWSConfigResolutionTests {
             resolved.credentials
                 == AWSCredentials(accessKeyID: "AKIDPROD", secretAccessKey: "prod-secret", sessionToken: "prod-token"))
         #expect(resolved.region == "eu-west-1")
-        #expect(resolved.credentialsOrigin == .profile("prod", SourceLocation(file: "~/.aws/config", line: 4)))
+        #expect(resolved.credentialsOrigin == .profile("prod", SourceLocation(file: "~/.aws/credentials", line: 6)))
         let viaEnvironment = try Self.profiles.resolve(environment: Environment(["AWS_PROFILE": "prod"]))
         #expect(viaEnvironment.credentials.accessKeyID == "AKIDPROD")
         let byDefault = try Self.profiles.resolve(environment: Environment())
@@ -135,13 +135,16 @@ struct AWSConfigResolutionTests {
         #expect(message.description.contains("'nope' is not defined in ~/.aws/config or ~/.aws/credentials"))
     }
 
-    @Test("half a key pair names the profile, the missing setting and where the profile is")
+    @Test("half a key pair names the profile, the missing setting and where the half it has is")
     func halfKeyPair() {
         let expected = AWSConfigError.incompleteKeyPair(
             profile: "half", missing: "aws_secret_access_key",
-            location: SourceLocation(file: "~/.aws/credentials", line: 10))
+            location: SourceLocation(file: "~/.aws/credentials", line: 11))
         #expect(throws: expected) { try Self.profiles.resolve(profile: "half", environment: Environment()) }
-        #expect(expected.description.contains("~/.aws/credentials line 10"))
+        #expect(
+            expected.description
+                == "profile 'half' (~/.aws/credentials line 11) has only half a key pair, it is missing "
+                + "aws_secret_access_key; set both aws_access_key_id and aws_secret_access_key, or neither.")
         #expect(!expected.description.contains("AKIDHALF"))
     }
 
@@ -222,8 +225,10 @@ struct AWSConfigSecretsTests {
             credentials: "[prod]\naws_access_key_id = AKID\naws_secret_access_key = \(Self.secret)\n"
                 + "aws_session_token = \(Self.token)\n")
         let resolved = try profiles.resolve(profile: "prod", environment: Environment())
+        let chain = try profiles.credentialChain(forProfile: "prod")
         for text in [
-            String(describing: resolved), String(describing: try profiles.credentialChain(forProfile: "prod")),
+            String(describing: resolved), String(describing: chain), String(describing: chain.base),
+            String(describing: profiles), String(reflecting: profiles),
         ] {
             #expect(!text.contains(Self.secret))
             #expect(!text.contains(Self.token))

@@ -7,6 +7,8 @@ public struct INISyntaxError: Sendable, Equatable, CustomStringConvertible {
         case propertyOutsideSection
         case unterminatedHeader
         case missingPropertyName
+        /// Only in dialects that reject such names; the AWS files skip the line instead.
+        case invalidPropertyName
         case missingEquals
         case continuationWithoutProperty
         case missingSubPropertyEquals(property: String)
@@ -38,6 +40,9 @@ public struct INISyntaxError: Sendable, Equatable, CustomStringConvertible {
                     + "close the bracket, as in \(dialect.sectionExample)"
             case .missingPropertyName:
                 "Property did not have a name\(inside); write it as 'name = value'"
+            case .invalidPropertyName:
+                "Property name\(inside) may only contain letters, digits and -/.%@_:+; "
+                    + "check the spelling, and use '_' rather than a space"
             case .missingEquals:
                 "Expected an '=' sign defining a property\(inside); write it as 'name = value'"
             case .continuationWithoutProperty:
@@ -66,7 +71,8 @@ public enum AWSConfigError: Error, Sendable, Equatable, CustomStringConvertible 
     case profileNotFound(profile: String, files: [String])
     /// The files define no profile at all.
     case noProfiles(files: [String])
-    /// The profile has one of `aws_access_key_id` and `aws_secret_access_key` but not the other.
+    /// The profile has one of `aws_access_key_id` and `aws_secret_access_key` but not the other; `location` is
+    /// where the half it has is written.
     case incompleteKeyPair(profile: String, missing: String, location: SourceLocation)
     /// The profile exists but has nothing that yields credentials.
     case noCredentialSource(profile: String, location: SourceLocation)
@@ -102,7 +108,7 @@ public enum AWSConfigError: Error, Sendable, Equatable, CustomStringConvertible 
             return "No profiles were defined in \(files.joined(separator: " or ")); "
                 + "run 'aws configure' or add a profile."
         case .incompleteKeyPair(let profile, let missing, let location):
-            return "profile '\(profile)' (\(location)) is missing \(missing); "
+            return "profile '\(profile)' (\(location)) has only half a key pair, it is missing \(missing); "
                 + "set both aws_access_key_id and aws_secret_access_key, or neither."
         case .noCredentialSource(let profile, let location):
             return "profile '\(profile)' (\(location)) did not contain credential information; add "

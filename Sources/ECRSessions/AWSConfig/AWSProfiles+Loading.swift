@@ -19,8 +19,8 @@ extension AWSProfiles {
     public static func load(environment: Environment = .current) throws(AWSConfigError) -> AWSProfiles {
         let configPath = configFilePath(environment: environment)
         let credentialsPath = credentialsFilePath(environment: environment)
-        let configName = environment.abbreviatingHome(configPath)
-        let credentialsName = environment.abbreviatingHome(credentialsPath)
+        let configName = displayName(configPath, home: environment.homeDirectory)
+        let credentialsName = displayName(credentialsPath, home: environment.homeDirectory)
         return try AWSProfiles(
             config: readText(atPath: configPath, name: configName),
             configPath: configName,
@@ -49,12 +49,10 @@ extension AWSProfiles {
             throw .unreadableFile(path: name, reason: "read failed: \(error.localizedDescription)")
         }
     }
-}
 
-extension Environment {
     /// `path` with the home directory written as `~`, the way users name these files.
-    func abbreviatingHome(_ path: String) -> String {
-        let home = homeDirectory.hasSuffix("/") ? String(homeDirectory.dropLast()) : homeDirectory
+    static func displayName(_ path: String, home: String) -> String {
+        let home = home.hasSuffix("/") ? String(home.dropLast()) : home
         guard !home.isEmpty, path.hasPrefix(home + "/") else { return path }
         return "~" + path.dropFirst(home.count)
     }

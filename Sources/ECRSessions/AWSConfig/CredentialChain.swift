@@ -255,12 +255,15 @@ extension AWSProfiles {
         if keyID == nil, secret == nil, token == nil {
             throw .noCredentialSource(profile: profile.name, location: profile.location)
         }
+        // Point at the half that is there: the profile may start in one file and hold its keys in the other.
+        let written =
+            ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"].lazy
+            .compactMap { profile.properties[$0]?.location }.first ?? profile.location
         guard let keyID else {
-            throw .incompleteKeyPair(profile: profile.name, missing: "aws_access_key_id", location: profile.location)
+            throw .incompleteKeyPair(profile: profile.name, missing: "aws_access_key_id", location: written)
         }
         guard let secret else {
-            throw .incompleteKeyPair(
-                profile: profile.name, missing: "aws_secret_access_key", location: profile.location)
+            throw .incompleteKeyPair(profile: profile.name, missing: "aws_secret_access_key", location: written)
         }
         return AccessKey(
             profile: profile.name,

@@ -14,7 +14,9 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One `name = value` line of an INI file, with the lines that continue it.
-public struct INIProperty: Sendable, Equatable {
+///
+/// Its `description` hides the value of secret settings, so that printing parsed profiles cannot leak a key.
+public struct INIProperty: Sendable, Equatable, CustomStringConvertible {
     /// The name, lower-cased: the AWS SDKs treat `Region` and `region` as the same setting.
     public var name: String
     /// The value; continuation lines are joined to it with `\n`, each trimmed.
@@ -28,8 +30,15 @@ public struct INIProperty: Sendable, Equatable {
         self.location = location
     }
 
+    public var description: String {
+        let secrets: Set = ["aws_secret_access_key", "aws_session_token", "aws_security_token"]
+        return "\(name) = \(secrets.contains(name) ? "<redacted>" : value) (\(location))"
+    }
+
     /// The `name = value` pairs of a nested block such as `ecr =\n  endpoint_url = ...`; empty for a plain value.
     public var subProperties: [String: String] {
+        // Only a property written as `name =` with nothing after it opens a block.
+        guard value.hasPrefix("\n") else { return [:] }
         var pairs: [String: String] = [:]
         for line in value.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -84,24 +93,31 @@ public struct INISection: Sendable, Equatable {
     }
 }
 
-/// Words for a file's sections in error messages: AWS files call them profiles, ours calls them sections.
+/// How strict a file is and what error messages call its sections: AWS files call them profiles, ours sections.
 public struct INIDialect: Sendable, Equatable {
     /// What one section is called, e.g. `profile`.
     public var sectionNoun: String
     /// A header the user could write, e.g. `[profile name]`.
     public var sectionExample: String
+    /// Whether a property name with characters other than letters, digits and `-/.%@_:+` is an error. The AWS
+    /// SDKs skip such a line silently; in our own file it is almost certainly a typo the user wants to hear about.
+    public var rejectsInvalidPropertyNames: Bool
 
-    public init(sectionNoun: String, sectionExample: String) {
+    public init(sectionNoun: String, sectionExample: String, rejectsInvalidPropertyNames: Bool) {
         self.sectionNoun = sectionNoun
         self.sectionExample = sectionExample
+        self.rejectsInvalidPropertyNames = rejectsInvalidPropertyNames
     }
 
     /// `~/.aws/config`.
-    public static let awsConfig = INIDialect(sectionNoun: "profile", sectionExample: "[profile name]")
+    public static let awsConfig = INIDialect(
+        sectionNoun: "profile", sectionExample: "[profile name]", rejectsInvalidPropertyNames: false)
     /// `~/.aws/credentials`.
-    public static let awsCredentials = INIDialect(sectionNoun: "profile", sectionExample: "[name]")
+    public static let awsCredentials = INIDialect(
+        sectionNoun: "profile", sectionExample: "[name]", rejectsInvalidPropertyNames: false)
     /// Any other file in the same dialect, such as ecr-sessions' own config file.
-    public static let plain = INIDialect(sectionNoun: "section", sectionExample: "[name]")
+    public static let plain = INIDialect(
+        sectionNoun: "section", sectionExample: "[name]", rejectsInvalidPropertyNames: true)
 }
 
 /// A file in the INI dialect of `~/.aws/config` and `~/.aws/credentials`, parsed the way the AWS SDKs parse it.
@@ -225,6 +241,7 @@ private struct INIParser {
         let value = text[text.index(after: equals)...].trimmingINIWhitespace()
         guard !name.isEmpty else { throw error(.missingPropertyName, line: number) }
         guard name.isValidAWSIdentifier else {
+            if dialect.rejectsInvalidPropertyNames { throw error(.invalidPropertyName, line: number) }
             continuation = .skippedProperty
             return
         }

@@ -6,7 +6,7 @@ public struct ResolvedProfile: Sendable, Equatable, CustomStringConvertible {
     public enum CredentialsOrigin: Sendable, Equatable {
         /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
         case environment
-        /// The keys of a profile, written where the profile starts.
+        /// The keys of a profile; the location is where `aws_access_key_id` is written.
         case profile(String, SourceLocation)
     }
 
@@ -109,7 +109,9 @@ extension AWSProfiles {
                 throw .unsupportedCredentialSource(profile: name, setting: setting)
             }
             credentials = keys.credentials
-            origin = .profile(keys.profile, profiles[keys.profile]?.location ?? SourceLocation(file: "", line: 0))
+            let keysProfile = profiles[keys.profile]
+            let written = keysProfile?.properties["aws_access_key_id"]?.location ?? keysProfile?.location
+            origin = .profile(keys.profile, written ?? SourceLocation(file: "", line: 0))
         }
         return ResolvedProfile(
             profile: name,
