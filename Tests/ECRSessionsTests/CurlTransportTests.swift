@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -67,5 +68,26 @@ import TestSupport
         #expect(settings.httpsProxy == "http://proxy:3128")
         #expect(settings.httpProxy == nil)
         #expect(settings.noProxy == "169.254.169.254,localhost")
+    }
+}
+
+@Suite struct CurlTransportConcurrencyTests {
+    @Test func slowRequestsRunConcurrentlyBeyondTheCoreCount() async throws {
+        let inFlight = Mutex((now: 0, most: 0))
+        let server = try LoopbackHTTPServer { _ in
+            inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            Thread.sleep(forTimeInterval: 0.3)
+            inFlight.withLock { $0.now -= 1 }
+            return HTTPResponse(status: 200)
+        }
+        defer { server.stop() }
+        let transport = CurlTransport(settings: CurlSettings())
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<12 {
+                group.addTask { _ = try? await transport.send(HTTPRequest(method: "GET", url: server.endpoint)) }
+            }
+        }
+        #expect(server.requestCount == 12)
+        #expect(inFlight.withLock { $0.most } == 12)
     }
 }

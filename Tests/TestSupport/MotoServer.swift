@@ -39,11 +39,18 @@ public final class MotoServer: @unchecked Sendable {
         stop()
     }
 
+    /// Stops moto: SIGTERM, then SIGKILL if it has not gone within two seconds. Waits with `waitpid` itself,
+    /// because Foundation's `waitUntilExit` can spin forever when called from a deinit on Linux.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        let pid = process.processIdentifier
+        guard pid > 0, kill(pid, 0) == 0 else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<40 {
+            if waitpid(pid, nil, WNOHANG) != 0 { return }
+            usleep(50_000)
         }
+        kill(pid, SIGKILL)
+        waitpid(pid, nil, 0)
     }
 
     private func waitUntilReady() async throws {
@@ -80,7 +87,8 @@ public final class MotoServer: @unchecked Sendable {
     /// From now on moto checks every request's signature (and the caller's IAM policies) with botocore's code.
     public func enableSignatureChecks() async throws {
         let request = HTTPRequest(
-            method: "POST", url: URL(string: "\(endpoint)/moto-api/reset-auth")!, body: Data("0".utf8))
+            method: "POST", url: URL(string: "\(endpoint)/moto-api/reset-auth")!,
+            headers: [HTTPHeader("Content-Type", "text/plain")], body: Data("0".utf8))
         let response = try await transport.send(request)
         guard response.status == 200 else {
             throw SetupFailure(step: "reset-auth", answer: String(decoding: response.body, as: UTF8.self))

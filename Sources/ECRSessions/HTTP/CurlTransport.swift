@@ -27,17 +27,15 @@ public struct CurlSettings: Sendable, Equatable {
     }
 }
 
-/// The real `HTTPTransport`: libcurl's easy interface, one blocking transfer per request, run off Swift's
-/// cooperative threads.
+/// The real `HTTPTransport`: libcurl's easy interface, one blocking transfer per request, each on a thread of
+/// its own so that neither Swift's cooperative pool (one thread per core) nor Dispatch's (which runs only a few
+/// blocking items at once on a small machine) caps how many accounts log in at once.
 ///
 /// Easy handles are pooled and reused, so a run that talks to the same endpoints many times keeps its
 /// connections and TLS sessions alive instead of paying a handshake per request.
 public final class CurlTransport: HTTPTransport {
     private let settings: CurlSettings
     private let idleHandles = Mutex<[CurlEasyHandle]>([])
-    /// curl transfers block; they run on this concurrent queue so that a few slow endpoints cannot starve the
-    /// cooperative thread pool (which has one thread per core).
-    private let queue = DispatchQueue(label: "ecr-sessions.curl", attributes: .concurrent)
 
     public init(settings: CurlSettings) {
         CurlTransport.initializeLibcurl
@@ -52,9 +50,11 @@ public final class CurlTransport: HTTPTransport {
         let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         let settings = settings
         let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in
-            queue.async {
+            let thread = Thread {
                 continuation.resume(returning: handle.perform(request, settings: settings))
             }
+            thread.stackSize = 512 * 1024
+            thread.start()
         }
         idleHandles.withLock { $0.append(handle) }
         return try result.get()
