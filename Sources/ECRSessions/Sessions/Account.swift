@@ -13,10 +13,15 @@ public struct Account: Sendable, Equatable {
     public var credentialSource: CredentialSourceKind?
     /// Why the account cannot be logged in as configured (no region); nil when it can.
     public var problem: String?
+    /// False for an `[account]` written with `enabled = false`: listed, never logged in.
+    public var isEnabled: Bool
+    /// Where this account's logins are written; nil means the `[settings]` targets.
+    public var targets: [LoginTarget]?
 
     public init(
         name: String, profile: String, regions: [String], isPublic: Bool = false, registryIDs: [String] = [],
-        origin: String, credentialSource: CredentialSourceKind? = nil, problem: String? = nil
+        origin: String, credentialSource: CredentialSourceKind? = nil, problem: String? = nil, isEnabled: Bool = true,
+        targets: [LoginTarget]? = nil
     ) {
         self.name = name
         self.profile = profile
@@ -26,11 +31,13 @@ public struct Account: Sendable, Equatable {
         self.origin = origin
         self.credentialSource = credentialSource
         self.problem = problem
+        self.isEnabled = isEnabled
+        self.targets = targets
     }
 
-    /// One GetAuthorizationToken call per region (one for ECR Public).
+    /// One GetAuthorizationToken call per region (one for ECR Public); none for a disabled account.
     public var jobs: [LoginJob] {
-        guard problem == nil else { return [] }
+        guard isEnabled, problem == nil else { return [] }
         if isPublic { return [LoginJob(profile: profile, region: "us-east-1", isPublic: true)] }
         return regions.map { LoginJob(profile: profile, region: $0, registryIDs: registryIDs) }
     }

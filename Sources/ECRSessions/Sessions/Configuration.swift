@@ -1,0 +1,340 @@
+import Foundation
+
+/// A tool whose registry config file a login is written into.
+public enum LoginTarget: String, Sendable, Equatable, CaseIterable {
+    /// `~/.docker/config.json`, read by docker, nerdctl and finch on Linux.
+    case docker
+    /// `~/.finch/config.json`, finch on macOS.
+    case finch
+    /// The containers `auth.json`, read by podman, skopeo and buildah.
+    case containers
+    /// helm's `registry/config.json`.
+    case helm
+}
+
+/// ecr-sessions' own config file: settings, and the accounts to keep logged in when zero-config is not enough.
+///
+/// It is read on its own, without the AWS files: a profile that does not exist is that account's failure at login
+/// time, not a reason to refuse the whole file.
+public struct Configuration: Sendable, Equatable {
+    /// The `[settings]` section.
+    public struct Settings: Sendable, Equatable {
+        /// Renew a token when less than this is left; nil lets the scheduler use a quarter of the token's life.
+        public var refreshBefore: Duration?
+        /// Where logins are written, for accounts that do not name their own targets.
+        public var targets: [LoginTarget]
+        /// How many logins may run at once.
+        public var concurrency: Int
+
+        public init(refreshBefore: Duration? = nil, targets: [LoginTarget] = [.docker], concurrency: Int = 16) {
+            self.refreshBefore = refreshBefore
+            self.targets = targets
+            self.concurrency = concurrency
+        }
+
+        /// Where `account`'s logins are written: its own targets, else these.
+        public func targets(for account: Account) -> [LoginTarget] {
+            account.targets ?? targets
+        }
+    }
+
+    /// Where the file was read from, with `~` expanded.
+    public var path: String?
+    public var settings: Settings
+    /// Every `[account]` in file order, disabled ones included with `isEnabled == false` so they can be listed.
+    public var accounts: [Account]
+
+    public init(path: String?, settings: Settings = Settings(), accounts: [Account] = []) {
+        self.path = path
+        self.settings = settings
+        self.accounts = accounts
+    }
+
+    /// Where to look for the config file, and who said so.
+    public struct FileLocation: Sendable, Equatable {
+        /// Who chose the path; a file named explicitly must exist.
+        public enum Choice: Sendable, Equatable {
+            case commandLine
+            case environment
+            case defaultLocation
+        }
+
+        public var path: String
+        public var choice: Choice
+
+        /// `--config` (`explicitPath`), else `ECR_SESSIONS_CONFIG`, else `$XDG_CONFIG_HOME/ecr-sessions/config`, else
+        /// `~/.config/ecr-sessions/config`; `~` is expanded in each.
+        public init(explicitPath: String?, environment: Environment) {
+            if let explicitPath, !explicitPath.isEmpty {
+                self.init(path: environment.expandingTilde(explicitPath), choice: .commandLine)
+            } else if let variable = environment["ECR_SESSIONS_CONFIG"] {
+                self.init(path: environment.expandingTilde(variable), choice: .environment)
+            } else if let base = environment["XDG_CONFIG_HOME"], base.hasPrefix("/") {
+                // The XDG spec says a relative path in XDG_CONFIG_HOME is invalid and must be ignored.
+                self.init(path: base + "/ecr-sessions/config", choice: .defaultLocation)
+            } else {
+                self.init(path: environment.homeDirectory + "/.config/ecr-sessions/config", choice: .defaultLocation)
+            }
+        }
+
+        public init(path: String, choice: Choice) {
+            self.path = path
+            self.choice = choice
+        }
+
+        /// How an error message names whoever chose the path; nil for the default location.
+        var chooser: String? {
+            switch choice {
+            case .commandLine: "--config"
+            case .environment: "ECR_SESSIONS_CONFIG"
+            case .defaultLocation: nil
+            }
+        }
+    }
+
+    /// Reads the config file, if there is one.
+    ///
+    /// - Parameter explicitPath: the `--config` option, if given.
+    /// - Returns: nil when there is no file at the default location: zero-config.
+    /// - Throws: `ConfigurationFileError` for a file named by `--config` or `ECR_SESSIONS_CONFIG` that does not
+    ///   exist, a file that cannot be read, and any line that is not valid.
+    public static func load(
+        explicitPath: String?,
+        environment: Environment
+    ) throws(ConfigurationFileError) -> Configuration? {
+        let location = FileLocation(explicitPath: explicitPath, environment: environment)
+        let name = AWSProfiles.displayName(location.path, home: environment.homeDirectory)
+        guard let text = try readText(atPath: location.path, name: name) else {
+            if let chooser = location.chooser { throw .fileNotFound(path: name, namedBy: chooser) }
+            return nil
+        }
+        return try Configuration(parsing: text, path: location.path, name: name)
+    }
+
+    /// Parses the text of a config file.
+    ///
+    /// - Parameters:
+    ///   - path: where the file is, kept in `path`.
+    ///   - name: the file as error messages and account origins name it, e.g. `~/.config/ecr-sessions/config`.
+    public init(parsing text: String, path: String?, name: String) throws(ConfigurationFileError) {
+        let file: INIFile
+        do {
+            file = try INIFile(parsing: text, path: name, dialect: .plain)
+        } catch {
+            guard case .syntax(let syntax) = error else {
+                throw .unreadableFile(path: name, reason: error.description)
+            }
+            throw .syntax(syntax)
+        }
+        var settings: Settings?
+        var settingsLocation: SourceLocation?
+        var accounts: [Account] = []
+        var accountLocations: [String: SourceLocation] = [:]
+        for section in file.sections {
+            switch (section.header.kind, section.header.name) {
+            case (nil, "settings"):
+                if let first = settingsLocation {
+                    throw .duplicateSection(header: "[settings]", first: first, second: section.location)
+                }
+                settings = try Self.settings(section)
+                settingsLocation = section.location
+            case (nil, "account"):
+                throw .invalidAccountName(name: "", location: section.location)
+            case ("account", let name):
+                if let first = accountLocations[name] {
+                    throw .duplicateSection(header: "[account \(name)]", first: first, second: section.location)
+                }
+                accounts.append(try Self.account(section))
+                accountLocations[name] = section.location
+            default:
+                throw .unknownSection(header: section.header.description, location: section.location)
+            }
+        }
+        self.init(path: path, settings: settings ?? Settings(), accounts: accounts)
+    }
+
+    /// The file's text; nil when there is no such file (or a file stands where a folder on its path should).
+    private static func readText(atPath path: String, name: String) throws(ConfigurationFileError) -> String? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return nil }
+            throw .unreadableFile(path: name, reason: String(cString: strerror(code)))
+        }
+        let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw .unreadableFile(path: name, reason: "it is a directory")
+        }
+        do {
+            return String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+        } catch {
+            throw .unreadableFile(path: name, reason: "read failed: \(error.localizedDescription)")
+        }
+    }
+}
+
+// MARK: - Sections
+
+extension Configuration {
+    static let settingsKeys = ["refresh_before", "targets", "concurrency"]
+    static let accountKeys = ["profile", "regions", "registry_ids", "public", "enabled", "targets"]
+
+    private static func settings(_ section: INISection) throws(ConfigurationFileError) -> Settings {
+        let values = SectionValues(section: section, allowedKeys: settingsKeys)
+        try values.rejectUnknownKeys()
+        var settings = Settings()
+        if let refreshBefore = values["refresh_before"] {
+            let twelveHours = Duration.seconds(12 * 3_600)
+            guard let duration = Duration(configurationText: refreshBefore.value),
+                duration > .zero, duration < twelveHours
+            else {
+                throw values.invalid(
+                    refreshBefore, item: refreshBefore.value,
+                    expected: "a duration more than 0 and less than 12h (ECR tokens live 12h), "
+                        + "such as 90m, 3h or 1h30m; units d, h, m, s")
+            }
+            settings.refreshBefore = duration
+        }
+        if let targets = values["targets"] {
+            settings.targets = try values.targets(targets)
+        }
+        if let concurrency = values["concurrency"] {
+            guard let count = Int(concurrency.value), (1...256).contains(count) else {
+                throw values.invalid(concurrency, item: concurrency.value, expected: "a whole number from 1 to 256")
+            }
+            settings.concurrency = count
+        }
+        return settings
+    }
+
+    private static func account(_ section: INISection) throws(ConfigurationFileError) -> Account {
+        let name = section.header.name
+        // The name is typed on the command line (`accounts login NAME`), so it follows the rules of profile names.
+        guard name.isValidAWSIdentifier else { throw .invalidAccountName(name: name, location: section.location) }
+        let values = SectionValues(section: section, allowedKeys: accountKeys)
+        try values.rejectUnknownKeys()
+
+        var profile = name
+        if let property = values["profile"] {
+            guard property.value.isValidAWSIdentifier else {
+                throw values.invalid(
+                    property, item: property.value, expected: "a profile name of letters, digits and -/.%@_:+")
+            }
+            profile = property.value
+        }
+        let isPublic = try values["public"].map(values.boolean) ?? false
+        let isEnabled = try values["enabled"].map(values.boolean) ?? true
+
+        var regions: [String] = []
+        if let property = values["regions"] {
+            // Refused rather than ignored: someone who writes regions here expects them to matter.
+            if isPublic { throw .notAllowedWithPublic(key: "regions", account: name, location: property.location) }
+            regions = try values.list(
+                property, expected: "AWS regions such as eu-west-1 or us-gov-west-1, separated by spaces or commas"
+            ) { $0.wholeMatch(of: /[a-z]{2}(-[a-z]+)+-[0-9]+/) != nil }
+        } else if !isPublic {
+            throw .missingRegions(account: name, location: section.location)
+        }
+        var registryIDs: [String] = []
+        if let property = values["registry_ids"] {
+            if isPublic {
+                throw .notAllowedWithPublic(key: "registry_ids", account: name, location: property.location)
+            }
+            registryIDs = try values.list(
+                property, expected: "12-digit AWS account IDs such as 111122223333, separated by spaces or commas"
+            ) { $0.count == 12 && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        }
+        let targets = try values["targets"].map(values.targets)
+        return Account(
+            name: name, profile: profile, regions: regions, isPublic: isPublic, registryIDs: registryIDs,
+            origin: section.location.description, isEnabled: isEnabled, targets: targets)
+    }
+}
+
+/// One section's properties, with the checks that turn their text into values or into errors naming the line.
+private struct SectionValues {
+    let section: INISection
+    let allowedKeys: [String]
+
+    subscript(key: String) -> INIProperty? { section.properties[key] }
+
+    func rejectUnknownKeys() throws(ConfigurationFileError) {
+        // In line order, so the error points at the first mistake the user would see.
+        let unknown = section.properties.values
+            .filter { !allowedKeys.contains($0.name) }
+            .min { $0.location.line < $1.location.line }
+        if let unknown {
+            throw .unknownKey(
+                key: unknown.name, section: section.header.description, allowed: allowedKeys,
+                location: unknown.location)
+        }
+    }
+
+    func invalid(_ property: INIProperty, item: String, expected: String) -> ConfigurationFileError {
+        .invalidValue(
+            key: property.name, value: item, section: section.header.description, expected: expected,
+            location: property.location)
+    }
+
+    func boolean(_ property: INIProperty) throws(ConfigurationFileError) -> Bool {
+        switch property.value.lowercased() {
+        case "true", "yes", "1": return true
+        case "false", "no", "0": return false
+        default: throw invalid(property, item: property.value, expected: "true or false (or yes/no, 1/0)")
+        }
+    }
+
+    /// The items of a list separated by spaces, commas or line breaks, each checked, duplicates dropped.
+    func list(
+        _ property: INIProperty,
+        expected: String,
+        isValid: (String) -> Bool
+    ) throws(ConfigurationFileError) -> [String] {
+        let items = property.value.split { $0 == "," || $0.isINIWhitespace }.map(String.init)
+        guard !items.isEmpty else { throw invalid(property, item: property.value, expected: expected) }
+        var seen: Set<String> = []
+        var result: [String] = []
+        for item in items {
+            guard isValid(item) else { throw invalid(property, item: item, expected: expected) }
+            if seen.insert(item).inserted { result.append(item) }
+        }
+        return result
+    }
+
+    func targets(_ property: INIProperty) throws(ConfigurationFileError) -> [LoginTarget] {
+        let names = LoginTarget.allCases.map(\.rawValue).joined(separator: ", ")
+        return try list(
+            property,
+            expected: "one or more of \(names), separated by spaces or commas (podman and skopeo use containers)"
+        ) { LoginTarget(rawValue: $0) != nil }
+        .compactMap(LoginTarget.init(rawValue:))
+    }
+}
+
+// MARK: - Accounts
+
+extension Account {
+    /// The accounts to keep logged in: those of the config file when it has any `[account]` section, else every
+    /// profile of the AWS files that yields credentials (zero-config).
+    ///
+    /// A config file with only `[settings]` keeps zero-config accounts, so that choosing targets does not mean
+    /// listing every account. Accounts from the file get their credential source from the AWS files where the
+    /// profile is there; one that is not fails when it is logged in.
+    public static func accounts(
+        configuration: Configuration?,
+        profiles: AWSProfiles,
+        environment: Environment
+    ) -> [Account] {
+        guard let configured = configuration?.accounts, !configured.isEmpty else {
+            return zeroConfiguration(profiles, environment: environment)
+        }
+        let sources = Dictionary(
+            profiles.credentialProfiles().map { ($0.name, $0.source) }, uniquingKeysWith: { first, _ in first })
+        return configured.map { account in
+            var account = account
+            account.credentialSource = account.credentialSource ?? sources[account.profile]
+            return account
+        }
+    }
+}
