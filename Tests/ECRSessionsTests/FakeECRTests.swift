@@ -228,6 +228,8 @@ import Testing
         }
         let elapsed = ContinuousClock.now - started
         #expect(fake.requests.count == 8)
+        // Only overlap is required, not all 8 at once: CurlTransport runs transfers on a GCD queue, which on a
+        // 2-core Linux machine runs about 3 blocking transfers at a time.
         #expect(fake.maxConcurrentRequests > 1)
         #expect(fake.maxConcurrentRequests <= 8)
         #expect(elapsed >= .milliseconds(400))
@@ -237,11 +239,11 @@ import Testing
     @Test func perAccountLatencyDelaysOnlyThatAccount() async throws {
         defer { fake.stop() }
         fake.setLatency(.milliseconds(300), account: bobAccount)
-        let clock = ContinuousClock()
-        let fast = try await clock.measure { _ = try await tokens(alice) }
-        let slow = try await clock.measure { _ = try await tokens(bob) }
-        #expect(fast < .milliseconds(300))
+        _ = try await tokens(alice)
+        let slow = try await ContinuousClock().measure { _ = try await tokens(bob) }
         #expect(slow >= .milliseconds(300))
+        #expect(fake.requests.map(\.account) == [aliceAccount, bobAccount])
+        #expect(fake.requests.map(\.latency) == [.zero, .milliseconds(300)])
     }
 
     @Test func namesItsEndpointForTheEnvironment() {

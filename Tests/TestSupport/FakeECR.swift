@@ -53,6 +53,8 @@ public final class FakeECR: Sendable {
         public var registryIDs: [String]
         /// The fake's clock when the request arrived.
         public var receivedAt: Date
+        /// The injected latency the request waited before being answered.
+        public var latency: Duration = .zero
         /// What the fake answered.
         public var outcome: Outcome
     }
@@ -328,7 +330,7 @@ private final class Service: Sendable {
         record.region = authorization?.region
         record.service = authorization?.service
 
-        pause(account: key?.account)
+        record.latency = pause(account: key?.account)
         if state.withLock({ $0.outage }) { throw .outage }
 
         guard http.method == "POST" else { throw Rejection(400, "UnknownOperationException", "Only POST is served") }
@@ -381,16 +383,17 @@ private final class Service: Sendable {
         }
     }
 
-    /// Sleeps for the account's latency, or the global one.
-    private func pause(account: String?) {
+    /// Sleeps for the account's latency, or the global one, and returns it.
+    private func pause(account: String?) -> Duration {
         let latency = state.withLock { state in account.flatMap { state.accountLatency[$0] } ?? state.latency }
-        guard latency > .zero else { return }
+        guard latency > .zero else { return .zero }
         let (seconds, attoseconds) = latency.components
         Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        return latency
     }
 
-    /// The credential scope must name today (by the signature's own date), the operation's service and a region
-    /// the fake serves; the date must be within 15 minutes of the fake's clock.
+    /// The credential scope must name the operation's service and a region the fake serves, and the signature must
+    /// cover at least `host` and `x-amz-date`.
     private func checkScope(_ header: SignatureHeader, operation: Operation) throws(Rejection) {
         guard header.terminator == "aws4_request" else {
             throw .badSignature(
@@ -417,7 +420,7 @@ private final class Service: Sendable {
     }
 
     /// Recomputes the signature with `SigV4Signer` from what arrived: method, URL, the signed headers, body, and
-    /// the date in `X-Amz-Date`.
+    /// the date in `X-Amz-Date`, which must match the scope's day and be within 15 minutes of the fake's clock.
     private func checkSignature(_ http: HTTPRequest, _ header: SignatureHeader, key: Key) throws(Rejection) {
         guard let amzDate = http.header("X-Amz-Date"), let date = try? Date(amzDate, strategy: Self.amzDateStyle)
         else {
@@ -444,7 +447,10 @@ private final class Service: Sendable {
             accessKeyID: header.accessKeyID, secretAccessKey: key.secretAccessKey, sessionToken: key.sessionToken)
         let signer = SigV4Signer(credentials: credentials, region: header.region, service: header.service)
         let expected = signer.sign(unsigned, date: date)
-        guard expected.header("X-Amz-Date") == amzDate, expected.header("Authorization") == header.text else {
+        let recomputed = expected.header("Authorization").flatMap(SignatureHeader.init)
+        guard expected.header("X-Amz-Date") == amzDate, let recomputed, recomputed.signature == header.signature,
+            recomputed.signedHeaders == header.signedHeaders
+        else {
             throw .badSignature(
                 "The request signature we calculated does not match the signature you provided. "
                     + "Check your AWS Secret Access Key and signing method.")
@@ -521,7 +527,6 @@ private final class Service: Sendable {
 
 /// The parts of an `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header.
 private struct SignatureHeader {
-    var text: String
     var accessKeyID: String
     var dateStamp: String
     var region: String
@@ -544,7 +549,6 @@ private struct SignatureHeader {
         else { return nil }
         let scope = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard scope.count == 5 else { return nil }
-        self.text = text
         accessKeyID = scope[0]
         dateStamp = scope[1]
         region = scope[2]
