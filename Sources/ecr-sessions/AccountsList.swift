@@ -6,10 +6,14 @@ extension Root.Accounts {
         static let configuration = CommandConfiguration(
             abstract: "List the accounts ecr-sessions keeps logged in, and where each came from.")
 
+        @OptionGroup var options: GlobalOptions
+
         func run() throws {
             let accounts: [Account]
             do {
-                accounts = try Sessions.live().accounts()
+                accounts = try options.sessions().accounts()
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 throw configurationFailure(error)
             }
@@ -21,10 +25,11 @@ extension Root.Accounts {
                 [
                     account.name, account.profile,
                     account.isPublic ? "ECR Public" : account.regions.joined(separator: " "),
-                    account.credentialSource?.rawValue ?? "-", account.origin, account.problem ?? "",
+                    account.credentialSource?.rawValue ?? "-", account.origin,
+                    account.isEnabled ? account.problem ?? "" : "disabled",
                 ]
             }
-            print(table(["ACCOUNT", "PROFILE", "REGIONS", "CREDENTIALS", "FROM", "PROBLEM"], rows))
+            print(table(["ACCOUNT", "PROFILE", "REGIONS", "CREDENTIALS", "FROM", "NOTE"], rows))
         }
     }
 }

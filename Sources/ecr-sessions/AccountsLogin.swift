@@ -15,20 +15,21 @@ extension Root.Accounts {
         @Argument(help: "Accounts (profiles) to log in.")
         var profiles: [String] = []
 
-        @Option(name: .long, help: "How many accounts to log in at once.")
-        var concurrency = 16
+        @Option(name: .long, help: "How many accounts to log in at once (default: the config file's, else 16).")
+        var concurrency: Int?
+
+        @OptionGroup var options: GlobalOptions
 
         func validate() throws {
             if all && !profiles.isEmpty { throw ValidationError("Use --all or name profiles, not both.") }
             if !all && profiles.isEmpty { throw ValidationError("Name the profiles to log in, or use --all.") }
-            if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+            if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
         }
 
         func run() async throws {
-            let sessions: Sessions
+            let sessions = try options.sessions()
             let accounts: [Account]
             do {
-                sessions = try Sessions.live()
                 accounts = try sessions.accounts(named: profiles)
                 _ = try sessions.cache()
             } catch {

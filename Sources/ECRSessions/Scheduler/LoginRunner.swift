@@ -57,15 +57,24 @@ public struct LoginRunner: Sendable {
                 let endpoint = try ECREndpoint.privateAPI(
                     region: job.region, override: resolved.endpointURL(forService: "ecr", environment: environment))
                 tokens = try await ecr.authorizationTokens(
-                    credentials: resolved.credentials, region: job.region, endpoint: endpoint,
-                    registryIDs: job.registryIDs)
+                    credentials: resolved.credentials, region: job.region, endpoint: endpoint)
             }
             let fetchedAt = ecr.clock.now()
-            let logins = tokens.map { token in
+            var logins = tokens.map { token in
                 RegistryLogin(
                     profile: job.profile, accountID: token.accountID ?? "", region: job.region,
                     registry: token.registryHost, token: token.token, expiresAt: token.expiresAt,
                     fetchedAt: fetchedAt)
+            }
+            // One token serves every registry of the region the principal may use, so other accounts' registries
+            // get the same token without another call.
+            if let own = logins.first {
+                for id in job.registryIDs where !logins.contains(where: { $0.accountID == id }) {
+                    var shared = own
+                    shared.accountID = id
+                    shared.registry = ECREndpoint.registryHost(account: id, region: job.region)
+                    logins.append(shared)
+                }
             }
             try cache.save(logins)
             result.logins = logins

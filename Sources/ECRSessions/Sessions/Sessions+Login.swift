@@ -29,16 +29,16 @@ extension Sessions {
         try AWSProfiles.load(environment: environment)
     }
 
-    /// The accounts to keep logged in.
-    public func accounts() throws(AWSConfigError) -> [Account] {
-        Account.zeroConfiguration(try awsProfiles(), environment: environment)
+    /// The accounts to keep logged in: the config file's, else one per profile of the AWS files.
+    public func accounts() throws -> [Account] {
+        Account.accounts(configuration: try configuration(), profiles: try awsProfiles(), environment: environment)
     }
 
-    /// Selects `names` among the accounts, or all of them when `names` is empty. An unknown name is a
+    /// Selects `names` among the accounts, or every enabled one when `names` is empty. An unknown name is a
     /// configuration error that lists the known ones.
     public func accounts(named names: [String]) throws -> [Account] {
         let all = try accounts()
-        guard !names.isEmpty else { return all }
+        guard !names.isEmpty else { return all.filter(\.isEnabled) }
         return try names.map { name in
             guard let account = all.first(where: { $0.name == name }) else {
                 let known = all.map(\.name).joined(separator: ", ")
@@ -50,27 +50,23 @@ extension Sessions {
         }
     }
 
-    /// Logs `accounts` in now, concurrently, and writes every fresh token into the registry config files.
-    /// `progress` sees each result as soon as it is known.
+    /// Logs `accounts` in now, concurrently (`concurrency`, else the config file's), and writes every fresh token
+    /// into the registry config files of each account's targets. `progress` sees each result as soon as it is known.
     public func login(
-        _ accounts: [Account], concurrency: Int = 16, progress: @Sendable (LoginResult) -> Void = { _ in }
+        _ accounts: [Account], concurrency: Int? = nil, progress: @Sendable (LoginResult) -> Void = { _ in }
     ) async throws -> LoginReport {
+        let settings = try configuration()?.settings ?? Configuration.Settings()
         let runner = LoginRunner(
             ecr: ECRClient(transport: transport, clock: clock),
             credentials: ProfileCredentialProvider(profiles: try awsProfiles(), environment: environment),
-            cache: try cache(), environment: environment, concurrency: concurrency)
+            cache: try cache(), environment: environment, concurrency: concurrency ?? settings.concurrency)
         let results = await runner.run(accounts.flatMap(\.jobs), progress: progress)
         var report = LoginReport(
-            results: results, skipped: accounts.filter { $0.problem != nil }, notices: [], targetErrors: [])
-        let logins = results.flatMap(\.logins)
-        guard !logins.isEmpty else { return report }
-        let file = RegistryAuthFile.docker(environment: environment)
-        do {
-            let update = try file.set(Dictionary(logins.map { ($0.registry, $0.token) }) { $1 })
-            report.notices = update.notices.map(\.description)
-        } catch {
-            report.targetErrors.append(error.description)
-        }
+            results: results, skipped: accounts.filter { $0.problem != nil && $0.isEnabled }, notices: [],
+            targetErrors: [])
+        let written = writeTargets(results: results, accounts: accounts, settings: settings)
+        report.notices = written.notices
+        report.targetErrors = written.errors
         return report
     }
 }

@@ -7,19 +7,31 @@ public final class Sessions: Sendable {
     public let environment: Environment
     public let clock: any WallClock
     public let transport: any HTTPTransport
+    /// The ecr-sessions config file named on the command line, if any (else `ECR_SESSIONS_CONFIG` or the default).
+    public let configPath: String?
     private let openedCache = Mutex<Cache?>(nil)
 
-    public init(environment: Environment, clock: any WallClock, transport: any HTTPTransport) {
+    public init(
+        environment: Environment, clock: any WallClock, transport: any HTTPTransport, configPath: String? = nil
+    ) {
         self.environment = environment
         self.clock = clock
         self.transport = transport
+        self.configPath = configPath
     }
 
     /// Sessions for this process: its environment, the system clock (or `ECR_SESSIONS_FAKE_NOW`) and libcurl.
-    public static func live(environment: Environment = .current) throws(ClockError) -> Sessions {
+    public static func live(environment: Environment = .current, configPath: String? = nil) throws(ClockError)
+        -> Sessions
+    {
         Sessions(
             environment: environment, clock: try environment.clock(),
-            transport: CurlTransport(settings: CurlSettings(environment: environment)))
+            transport: CurlTransport(settings: CurlSettings(environment: environment)), configPath: configPath)
+    }
+
+    /// The ecr-sessions config file, or nil when there is none (zero-config).
+    public func configuration() throws(ConfigurationFileError) -> Configuration? {
+        try Configuration.load(explicitPath: configPath, environment: environment)
     }
 
     /// The SQLite cache, opened on first use.
