@@ -41,20 +41,9 @@ extension Root.Accounts {
             }
             let now = sessions.clock.now()
             let report = try await sessions.login(accounts, concurrency: concurrency) { result in
-                if let error = result.error {
-                    printError("error: \(result.job): \(error)")
-                }
-                for login in result.logins {
-                    print(
-                        "Login Succeeded: \(login.registry) (profile \(login.profile), "
-                            + "expires \(relative(login.expiresAt, to: now)))")
-                }
+                printLoginResult(result, now: now, quiet: false)
             }
-            for account in report.skipped {
-                printError("error: profile '\(account.profile)': \(account.problem ?? "cannot be logged in")")
-            }
-            for notice in report.notices { printError("warning: \(notice)") }
-            for failure in report.targetErrors { printError("error: \(failure)") }
+            printLoginProblems(report)
             if !report.succeeded { throw ExitCode(1) }
         }
     }

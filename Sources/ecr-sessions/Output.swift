@@ -46,3 +46,25 @@ extension Date {
     /// `2026-11-22T19:31:15Z`: UTC, second precision, as in `status --json`.
     var iso8601: String { formatted(.iso8601) }
 }
+
+/// One job's outcome as `docker login` would say it: `Login Succeeded` per registry, or the error on stderr.
+func printLoginResult(_ result: LoginResult, now: Date, quiet: Bool) {
+    if let error = result.error {
+        printError("error: \(result.job): \(error)")
+    }
+    guard !quiet else { return }
+    for login in result.logins {
+        print(
+            "Login Succeeded: \(login.registry) (profile \(login.profile), expires \(relative(login.expiresAt, to: now)))")
+    }
+}
+
+/// What went wrong around the logins: accounts that cannot be logged in, credential stores that shadow our entries,
+/// files that could not be written.
+func printLoginProblems(_ report: LoginReport) {
+    for account in report.skipped {
+        printError("error: profile '\(account.profile)': \(account.problem ?? "cannot be logged in")")
+    }
+    for notice in report.notices { printError("warning: \(notice)") }
+    for failure in report.targetErrors { printError("error: \(failure)") }
+}

@@ -176,6 +176,30 @@ public final class Cache: Sendable {
 
     // MARK: Schema
 
+    /// For each (profile, region) whose latest attempts failed: how many failed since the last success, and when
+    /// the last one finished. The scheduler's backoff is derived from this, so cron runs honour it without any
+    /// state of their own.
+    public func failureStreaks() throws(CacheError) -> [FailureStreak] {
+        try withDatabase { database throws(SQLiteError) in
+            var streaks: [FailureStreak] = []
+            try database.prepare(
+                """
+                SELECT profile, region, COUNT(*), MAX(finished_at) FROM attempts AS a
+                WHERE error IS NOT NULL AND finished_at > COALESCE(
+                    (SELECT MAX(finished_at) FROM attempts AS b
+                     WHERE b.profile = a.profile AND b.region = a.region AND b.error IS NULL), -1)
+                GROUP BY profile, region ORDER BY profile, region
+                """
+            ).query { row throws(SQLiteError) in
+                streaks.append(
+                    FailureStreak(
+                        profile: row.text(0) ?? "", region: row.text(1) ?? "", failures: Int(row.integer(2)),
+                        lastFailureAt: Date(timeIntervalSince1970: row.real(3))))
+            }
+            return streaks
+        }
+    }
+
     /// The schema, one migration per version: a database's `user_version` counts the migrations applied to it.
     /// Append new migrations; never edit one that has shipped.
     static let migrations: [String] = [
@@ -279,4 +303,12 @@ public final class Cache: Sendable {
         let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         return Int32(clamping: max(0, total))
     }
+}
+
+/// Consecutive failed attempts of one (profile, region), newest last.
+public struct FailureStreak: Sendable, Equatable {
+    public var profile: String
+    public var region: String
+    public var failures: Int
+    public var lastFailureAt: Date
 }

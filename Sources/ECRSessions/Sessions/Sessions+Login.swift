@@ -50,17 +50,20 @@ extension Sessions {
         }
     }
 
-    /// Logs `accounts` in now, concurrently (`concurrency`, else the config file's), and writes every fresh token
-    /// into the registry config files of each account's targets. `progress` sees each result as soon as it is known.
+    /// Logs `accounts` in now (only the `selected` jobs, when given), concurrently (`concurrency`, else the config
+    /// file's), and writes every fresh token into the registry config files of each account's targets. `progress`
+    /// sees each result as soon as it is known.
     public func login(
-        _ accounts: [Account], concurrency: Int? = nil, progress: @Sendable (LoginResult) -> Void = { _ in }
+        _ accounts: [Account], concurrency: Int? = nil, only selected: Set<LoginJob>? = nil,
+        progress: @Sendable (LoginResult) -> Void = { _ in }
     ) async throws -> LoginReport {
         let settings = try configuration()?.settings ?? Configuration.Settings()
         let runner = LoginRunner(
             ecr: ECRClient(transport: transport, clock: clock),
             credentials: ProfileCredentialProvider(profiles: try awsProfiles(), environment: environment),
             cache: try cache(), environment: environment, concurrency: concurrency ?? settings.concurrency)
-        let results = await runner.run(accounts.flatMap(\.jobs), progress: progress)
+        let jobs = accounts.flatMap(\.jobs).filter { selected?.contains($0) ?? true }
+        let results = await runner.run(jobs, progress: progress)
         var report = LoginReport(
             results: results, skipped: accounts.filter { $0.problem != nil && $0.isEnabled }, notices: [],
             targetErrors: [])

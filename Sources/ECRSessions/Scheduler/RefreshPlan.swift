@@ -1,0 +1,60 @@
+public import Foundation
+
+/// What a refresh run should do now, and when the next thing falls due.
+public struct RefreshPlan: Sendable, Equatable {
+    /// A job and why it is or is not due.
+    public struct Entry: Sendable, Equatable {
+        public var job: LoginJob
+        /// When the job is (or was) due: its renewal time, or the end of its backoff.
+        public var dueAt: Date
+        /// The cached token's expiry, nil when there is none.
+        public var expiresAt: Date?
+        /// The renewal time of the cached token, nil when there is none.
+        public var renewAt: Date?
+        /// Consecutive failures so far.
+        public var failures: Int
+    }
+
+    public var entries: [Entry]
+    public var now: Date
+
+    /// The jobs to run now.
+    public var due: [LoginJob] { entries.filter { $0.dueAt <= now }.map(\.job) }
+
+    /// The earliest moment something not due now falls due.
+    public var nextDue: Date? { entries.map(\.dueAt).filter { $0 > now }.min() }
+
+    /// Plans `jobs` against the cache: a job is due when its token is missing or past its renewal time, and not
+    /// inside a failure backoff. `force` makes every job due.
+    public static func make(
+        jobs: [LoginJob], logins: [RegistryLogin], streaks: [FailureStreak], policy: RefreshPolicy, now: Date,
+        force: Bool = false
+    ) -> RefreshPlan {
+        struct Key: Hashable {
+            var profile: String
+            var region: String
+        }
+        // Of a (profile, region)'s registries, the one that needs renewing first decides.
+        var renewal: [Key: (renewAt: Date, expiresAt: Date)] = [:]
+        for login in logins {
+            let key = Key(profile: login.profile, region: login.region)
+            let renewAt = policy.renewalTime(for: login)
+            if let known = renewal[key], known.renewAt <= renewAt { continue }
+            renewal[key] = (renewAt, login.expiresAt)
+        }
+        let streakByKey = Dictionary(streaks.map { (Key(profile: $0.profile, region: $0.region), $0) }) { $1 }
+        let entries = jobs.map { job in
+            let key = Key(profile: job.profile, region: job.region)
+            let cached = renewal[key]
+            var dueAt = force ? now : cached?.renewAt ?? now
+            let streak = streakByKey[key]
+            if !force, let streak {
+                dueAt = max(dueAt, policy.retryTime(after: streak))
+            }
+            return Entry(
+                job: job, dueAt: dueAt, expiresAt: cached?.expiresAt, renewAt: cached?.renewAt,
+                failures: streak?.failures ?? 0)
+        }
+        return RefreshPlan(entries: entries, now: now)
+    }
+}

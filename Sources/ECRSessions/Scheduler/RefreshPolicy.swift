@@ -1,0 +1,60 @@
+public import Foundation
+
+/// When a registry's token should be renewed, and how long a failing one waits before the next try.
+public struct RefreshPolicy: Sendable, Equatable {
+    /// Renew when less than this is left; nil means a quarter of the token's life (3 h of ECR's 12 h).
+    public var refreshBefore: Duration?
+    /// Renewals are spread over this fraction of the window before it, so a fleet of machines (or hundreds of
+    /// accounts logged in together) does not renew in lock-step.
+    public var jitterFraction: Double
+    /// The first pause after a failure; each further consecutive failure doubles it, up to `maxBackoff`.
+    public var baseBackoff: Duration
+    public var maxBackoff: Duration
+
+    public init(
+        refreshBefore: Duration? = nil, jitterFraction: Double = 0.1, baseBackoff: Duration = .seconds(60),
+        maxBackoff: Duration = .seconds(15 * 60)
+    ) {
+        self.refreshBefore = refreshBefore
+        self.jitterFraction = jitterFraction
+        self.baseBackoff = baseBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    /// The moment `login` becomes due: its expiry less the refresh window, less a jitter that is stable for a
+    /// given registry and token (so every cron run agrees on it) and differs between registries.
+    public func renewalTime(for login: RegistryLogin) -> Date {
+        let lifetime = login.expiresAt.timeIntervalSince(login.fetchedAt)
+        let window = refreshBefore.map(\.seconds) ?? max(lifetime, 0) / 4
+        let jitter = window * jitterFraction * stableFraction(login.profile, login.region, login.registry,
+            String(login.expiresAt.timeIntervalSince1970))
+        return login.expiresAt.addingTimeInterval(-(window + jitter))
+    }
+
+    /// When a (profile, region) with `streak` consecutive failures may be tried again: exponential backoff with
+    /// jitter between half and all of the step, derived from the attempts in the cache.
+    public func retryTime(after streak: FailureStreak) -> Date {
+        let step = min(maxBackoff.seconds, baseBackoff.seconds * pow(2, Double(min(streak.failures, 30) - 1)))
+        let jitter = 0.5 + 0.5 * stableFraction(streak.profile, streak.region, String(streak.failures))
+        return streak.lastFailureAt.addingTimeInterval(step * jitter)
+    }
+}
+
+/// A number in [0, 1) that depends only on `parts`: FNV-1a, because Swift's `Hasher` is seeded per process and
+/// two cron runs must agree.
+func stableFraction(_ parts: String...) -> Double {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in parts.joined(separator: "\u{1F}").utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return Double(hash >> 11) / Double(1 << 53)
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

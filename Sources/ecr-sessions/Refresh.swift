@@ -1,0 +1,54 @@
+import ArgumentParser
+import ECRSessions
+import Foundation
+
+extension Root {
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Renew the registries that are due; what cron or a systemd timer runs every few minutes.",
+            discussion: """
+                A registry is due when its token has less than refresh_before left (default: a quarter of its \
+                life). Failing accounts back off (the backoff is kept in the cache, so cron runs honour it). \
+                A second refresh while one runs says so and exits 0. Exit status 1 only when some registry is \
+                failing and its token is expired or inside the refresh window.
+                """)
+
+        @Flag(name: .long, help: "Renew every registry now, whatever is due.")
+        var force = false
+
+        @Flag(name: .shortAndLong, help: "Print nothing unless something is wrong.")
+        var quiet = false
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let sessions = try options.sessions()
+            let report: RefreshReport
+            let quiet = quiet
+            do {
+                report = try await sessions.refresh(force: force) { result in
+                    printLoginResult(result, now: sessions.clock.now(), quiet: quiet)
+                }
+            } catch let error as RunLockError {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            } catch {
+                throw configurationFailure(error)
+            }
+            if let holder = report.heldBy {
+                if !quiet {
+                    print("Another ecr-sessions refresh is running\(holder.pid.map { " (pid \($0))" } ?? ""); nothing to do.")
+                }
+                return
+            }
+            if let login = report.login {
+                printLoginProblems(login)
+            } else if !quiet {
+                let next = report.nextDue.map { "; next due \(relative($0, to: sessions.clock.now()))" } ?? ""
+                print("Nothing is due\(next).")
+            }
+            for problem in report.endangered { printError("error: \(problem)") }
+            if !report.endangered.isEmpty || !(report.login?.targetErrors.isEmpty ?? true) { throw ExitCode(1) }
+        }
+    }
+}
