@@ -59,7 +59,7 @@ extension Sessions {
     ) async throws -> LoginReport {
         let settings = try configuration()?.settings ?? Configuration.Settings()
         let runner = LoginRunner(
-            ecr: ECRClient(transport: transport, clock: clock),
+            ecr: ecrClient,
             credentials: ProfileCredentialProvider(profiles: try awsProfiles(), environment: environment),
             cache: try cache(), environment: environment, concurrency: concurrency ?? settings.concurrency)
         let jobs = accounts.flatMap(\.jobs).filter { selected?.contains($0) ?? true }

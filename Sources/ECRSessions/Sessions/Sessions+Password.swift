@@ -18,7 +18,7 @@ extension Sessions {
         if case .environment = resolved.credentialsOrigin {
             let endpoint = try ECREndpoint.privateAPI(
                 region: region, override: resolved.endpointURL(forService: "ecr", environment: environment))
-            let tokens = try await ECRClient(transport: transport, clock: clock).authorizationTokens(
+            let tokens = try await ecrClient.authorizationTokens(
                 credentials: resolved.credentials, region: region, endpoint: endpoint)
             token = tokens[0].token
         } else if let cached = try cache().freshLogin(
@@ -27,7 +27,7 @@ extension Sessions {
             token = cached.token
         } else {
             let runner = LoginRunner(
-                ecr: ECRClient(transport: transport, clock: clock),
+                ecr: ecrClient,
                 credentials: ProfileCredentialProvider(profiles: try awsProfiles(), environment: environment),
                 cache: try cache(), environment: environment)
             let result = await runner.login(LoginJob(profile: resolved.profile, region: region))

@@ -9,15 +9,24 @@ public final class Sessions: Sendable {
     public let transport: any HTTPTransport
     /// The ecr-sessions config file named on the command line, if any (else `ECR_SESSIONS_CONFIG` or the default).
     public let configPath: String?
+    /// How ECR calls are retried within one login.
+    public let retry: RetryPolicy
     private let openedCache = Mutex<Cache?>(nil)
 
     public init(
-        environment: Environment, clock: any WallClock, transport: any HTTPTransport, configPath: String? = nil
+        environment: Environment, clock: any WallClock, transport: any HTTPTransport, configPath: String? = nil,
+        retry: RetryPolicy = RetryPolicy()
     ) {
         self.environment = environment
         self.clock = clock
         self.transport = transport
         self.configPath = configPath
+        self.retry = retry
+    }
+
+    /// The ECR client every login of this process uses.
+    var ecrClient: ECRClient {
+        ECRClient(transport: transport, clock: clock, retry: retry)
     }
 
     /// Sessions for this process: its environment, the system clock (or `ECR_SESSIONS_FAKE_NOW`) and libcurl.

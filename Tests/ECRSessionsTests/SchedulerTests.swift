@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import ECRSessions
+
+@Suite struct SchedulerTests {
+    @Test func aRefreshRenewsOnlyWhatIsDue() async throws {
+        let world = try SchedulerWorld(accountCount: 4)
+        defer { world.remove() }
+        let first = try await world.sessions.refresh()
+        #expect(first.plan.due.count == 4)
+        #expect(world.ecr.requests.count == 4)
+
+        // An hour later nothing is due, and nothing is asked of ECR.
+        world.clock.advance(by: 3600)
+        let quiet = try await world.sessions.refresh()
+        #expect(quiet.plan.due.isEmpty)
+        #expect(quiet.login == nil)
+        #expect(world.ecr.requests.count == 4)
+
+        // Renew one registry by hand an hour in: when the others fall due (nine hours in, less jitter), it is not
+        // among them.
+        _ = try await world.sessions.login(try world.sessions.accounts(named: ["p0"]))
+        world.clock.advance(by: 8.05 * 3600)
+        let due = try await world.sessions.refresh()
+        #expect(Set(due.plan.due.map(\.profile)) == ["p1", "p2", "p3"])
+        #expect(world.ecr.requests.count == 8)
+        #expect(due.endangered.isEmpty)
+    }
+
+    @Test func aFailingAccountBacksOffWhileTheOthersRenew() async throws {
+        let world = try SchedulerWorld(accountCount: 3)
+        defer { world.remove() }
+        world.ecr.fail(account: world.accounts[0].account, with: .serverError, times: .max)
+
+        // Thirty minutes of cron, once a minute.
+        for _ in 0..<30 {
+            _ = try await world.sessions.refresh()
+            world.clock.advance(by: 60)
+        }
+        let failing = world.ecr.requestCount(account: world.accounts[0].account, region: world.accounts[0].region)
+        // Three tries per attempt; attempts at about 0, 1, 2-3, 4-7, 8-15 and 16-31 minutes: far fewer than 30.
+        #expect(failing >= 3 * 4 && failing <= 3 * 7, "\(failing) requests")
+        for healthy in world.accounts.dropFirst() {
+            #expect(world.ecr.requestCount(account: healthy.account, region: healthy.region) == 1)
+        }
+        let status = try world.sessions.status()
+        #expect(status.filter { $0.lastError == nil && $0.registry != nil }.count == 2)
+        #expect(status.first { $0.profile == "p0" }?.lastError?.contains("server error") == true)
+
+        // The failing account with no token at all is what makes refresh exit 1.
+        let report = try await world.sessions.refresh(force: true)
+        #expect(report.endangered.count == 1)
+        #expect(report.endangered[0].contains("profile 'p0'"))
+    }
+
+    @Test func aFailedRenewalKeepsTheOldTokenInPlace() async throws {
+        let world = try SchedulerWorld(accountCount: 1)
+        defer { world.remove() }
+        _ = try await world.sessions.refresh()
+        let before = try world.sessions.cache().logins()
+        let dockerConfig = try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8)
+
+        world.clock.advance(by: 10 * 3600)
+        world.ecr.setOutage(true)
+        let report = try await world.sessions.refresh()
+        #expect(report.login?.results.first?.succeeded == false)
+        #expect(try world.sessions.cache().logins() == before)
+        #expect(try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8) == dockerConfig)
+        // Inside the refresh window and failing: refresh reports it.
+        #expect(report.endangered.count == 1)
+    }
+
+    @Test func registryIDsFanOneTokenOutToOtherAccounts() async throws {
+        let world = try SchedulerWorld(
+            accountCount: 1,
+            config: """
+                [account shared]
+                profile = p0
+                regions = us-east-1
+                registry_ids = 444455556666 777788889999
+                """)
+        defer { world.remove() }
+        let report = try await world.sessions.refresh()
+        let logins = try #require(report.login?.results.first?.logins)
+        #expect(
+            Set(logins.map(\.registry)) == [
+                "100000000000.dkr.ecr.us-east-1.amazonaws.com", "444455556666.dkr.ecr.us-east-1.amazonaws.com",
+                "777788889999.dkr.ecr.us-east-1.amazonaws.com",
+            ])
+        #expect(Set(logins.map(\.token.encoded)).count == 1)
+        #expect(world.ecr.requests.count == 1)
+        let config = try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8)
+        #expect(config.contains("777788889999.dkr.ecr.us-east-1.amazonaws.com"))
+    }
+}

@@ -1,0 +1,48 @@
+public import ECRSessions
+public import Foundation
+
+/// An in-process world for scheduler tests: a temporary HOME with AWS profiles, a FakeECR that knows their keys,
+/// a `Sessions` over the real libcurl transport and SQLite cache, and one manual clock for all of them.
+public final class SchedulerWorld: Sendable {
+    public let clock: ManualClock
+    public let ecr: FakeECR
+    public let home: TemporaryDirectory
+    public let sessions: Sessions
+    /// Profile name → (account ID, region).
+    public let accounts: [(profile: String, account: String, region: String)]
+
+    public init(accountCount: Int, config: String? = nil, start: Date = Date(timeIntervalSince1970: 1_800_000_000))
+        throws
+    {
+        clock = ManualClock(start)
+        let regions = ["us-east-1", "us-west-2", "eu-west-1"]
+        ecr = try FakeECR(clock: clock, regions: Set(regions))
+        home = try TemporaryDirectory("ecr-sessions-world")
+        accounts = (0..<accountCount).map { index in
+            ("p\(index)", String(format: "1000000000%02d", index), regions[index % regions.count])
+        }
+        var credentials = ""
+        var awsConfig = ""
+        for (index, account) in accounts.enumerated() {
+            let key = AWSCredentials(
+                accessKeyID: String(format: "AKIAWORLD%011d", index), secretAccessKey: "secret-\(index)-\(account.account)")
+            ecr.register(key, account: account.account)
+            credentials += "[\(account.profile)]\naws_access_key_id = \(key.accessKeyID)\n"
+                + "aws_secret_access_key = \(key.secretAccessKey)\n\n"
+            awsConfig += "[profile \(account.profile)]\nregion = \(account.region)\n\n"
+        }
+        try home.write(".aws/credentials", credentials)
+        try home.write(".aws/config", awsConfig)
+        if let config { try home.write(".config/ecr-sessions/config", config) }
+        let environment = Environment(
+            ["HOME": home.path, "AWS_ENDPOINT_URL_ECR": ecr.endpoint.absoluteString])
+        sessions = Sessions(
+            environment: environment, clock: clock, transport: CurlTransport(settings: CurlSettings()),
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .zero, maxDelay: .zero))
+    }
+
+    public func remove() {
+        ecr.stop()
+        home.remove()
+    }
+}
