@@ -47,7 +47,9 @@ public actor RefreshDaemon {
                 nextPass = await pass(reason: reason)
             }
             guard !stopRequested else { break }
-            await sleep()
+            // Sleep a tick, or less when the next pass is sooner.
+            let untilNext = nextPass.timeIntervalSince(sessions.clock.now())
+            await sleep(for: min(tick, .milliseconds(max(Int(untilNext * 1000), 50))))
         }
         state = .stopping
         report(.stopped)
@@ -89,12 +91,11 @@ public actor RefreshDaemon {
         }
     }
 
-    private func sleep() async {
-        let tick = tick
+    private func sleep(for duration: Duration) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             state = .sleeping(continuation)
             Task {
-                try? await Task.sleep(for: tick)
+                try? await Task.sleep(for: duration)
                 self.wake()
             }
         }
