@@ -40,6 +40,22 @@ import TestSupport
         }
     }
 
+    @Test func assumesARoleWithAWebIdentityTokenUnsigned() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let endpoint = try #require(URL(string: moto.endpoint))
+        let roleARN = try await moto.createRole("web")
+        // moto does not verify the token's signature; this checks the unsigned request's shape and the answer.
+        let assumed = try await client().assumeRoleWithWebIdentity(
+            WebIdentityRoleRequest(
+                roleARN: roleARN, sessionName: "pod", webIdentityToken: "eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+                durationSeconds: 900),
+            endpoint: endpoint)
+        #expect(assumed.credentials.accessKeyID.hasPrefix("ASIA"))
+        #expect(try #require(assumed.credentials.expiration) > Date())
+        #expect(assumed.arn.hasSuffix("/pod"))
+    }
+
     @Test func aWrongSecretIsAnInvalidSignatureThatKeepsTheSecretOut() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }
