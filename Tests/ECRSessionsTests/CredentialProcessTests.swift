@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import ECRSessions
 
@@ -121,7 +121,8 @@ import TestSupport
         #expect(ContinuousClock.now - started < .seconds(5))
         #expect(error?.kind == .timedOut)
         #expect(error?.stderr == "starting")
-        let grandchild = try #require(pid_t(try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let grandchild = try #require(
+            pid_t(try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         try await Task.sleep(for: .milliseconds(200))
         // Killed, it may linger as a zombie until whoever inherited it reaps it; it must not be running.
         let state = (try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8))
@@ -130,14 +131,23 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (#"{"Version": 2, "AccessKeyId": "AKIA1", "SecretAccessKey": "STDOUT-SECRET"}"#, CredentialProcessError.Kind.unsupportedVersion),
+        (
+            #"{"Version": 2, "AccessKeyId": "AKIA1", "SecretAccessKey": "STDOUT-SECRET"}"#,
+            CredentialProcessError.Kind.unsupportedVersion
+        ),
         (#"{"AccessKeyId": "AKIA1", "SecretAccessKey": "STDOUT-SECRET"}"#, .unsupportedVersion),
         (#"{"Version": 1, "AccessKeyId": "STDOUT-SECRET"}"#, .missingKeys),
         (#"{"Version": 1, "AccessKeyId": "", "SecretAccessKey": "STDOUT-SECRET"}"#, .missingKeys),
         (#"Version: 1, SecretAccessKey: STDOUT-SECRET"#, .invalidOutput),
         ("", .invalidOutput),
-        (#"{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "STDOUT-SECRET", "Expiration": "soon"}"#, .invalidOutput),
-        (#"{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "STDOUT-SECRET", "Expiration": "2027-01-15T07:59:59Z"}"#, .alreadyExpired),
+        (
+            #"{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "STDOUT-SECRET", "Expiration": "soon"}"#,
+            .invalidOutput
+        ),
+        (
+            #"{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "STDOUT-SECRET", "Expiration": "2027-01-15T07:59:59Z"}"#,
+            .alreadyExpired
+        ),
     ])
     func rejectsUnusableOutputWithoutShowingIt(output: String, kind: CredentialProcessError.Kind) async throws {
         defer { directory.remove() }

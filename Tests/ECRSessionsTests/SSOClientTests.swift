@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import ECRSessions
 
@@ -25,7 +25,8 @@ import TestSupport
         defer { home.remove() }
         try home.write(
             ".aws/sso/cache/\(SSOTokenCache.sha1Hex("my-sso")).json",
-            #"{"startUrl": "https://d-abc123.awsapps.com/start", "region": "eu-west-1", "accessToken": "TOKEN-VALUE", "expiresAt": "\#(expiresAt)"}"#)
+            #"{"startUrl": "https://d-abc123.awsapps.com/start", "region": "eu-west-1", "accessToken": "TOKEN-VALUE", "expiresAt": "\#(expiresAt)"}"#
+        )
         let token = try SSOTokenCache.token(
             key: "my-sso", profile: "dev", environment: Environment(["HOME": home.path]), now: now)
         #expect(token == SSOToken(accessToken: "TOKEN-VALUE", expiresAt: now.addingTimeInterval(3600)))
@@ -35,18 +36,20 @@ import TestSupport
         #expect(!dumped.contains("TOKEN-VALUE"))
     }
 
-    @Test(arguments: [
-        (nil, SSOError.Kind.notLoggedIn),
-        ("not json", .notLoggedIn),
-        (#"{"accessToken": "TOKEN-VALUE"}"#, .notLoggedIn),
-        (#"{"accessToken": "TOKEN-VALUE", "expiresAt": "2027-01-15T07:00:00Z"}"#, .loginExpired),
-    ] as [(String?, SSOError.Kind)])
+    @Test(
+        arguments: [
+            (nil, SSOError.Kind.notLoggedIn),
+            ("not json", .notLoggedIn),
+            (#"{"accessToken": "TOKEN-VALUE"}"#, .notLoggedIn),
+            (#"{"accessToken": "TOKEN-VALUE", "expiresAt": "2027-01-15T07:00:00Z"}"#, .loginExpired),
+        ] as [(String?, SSOError.Kind)])
     func aMissingOrExpiredTokenSaysToLogIn(file: String?, kind: SSOError.Kind) throws {
         let home = try TemporaryDirectory("sso-home")
         defer { home.remove() }
         if let file { try home.write(".aws/sso/cache/\(SSOTokenCache.sha1Hex("my-sso")).json", file) }
         let error = #expect(throws: SSOError.self) {
-            try SSOTokenCache.token(key: "my-sso", profile: "dev", environment: Environment(["HOME": home.path]), now: now)
+            try SSOTokenCache.token(
+                key: "my-sso", profile: "dev", environment: Environment(["HOME": home.path]), now: now)
         }
         #expect(error?.kind == kind)
         #expect(error?.description.contains("run `aws sso login --profile dev`") == true)
@@ -80,7 +83,8 @@ import TestSupport
         #expect(request.method == "GET")
         #expect(
             request.url.absoluteString
-                == "https://portal.sso.eu-west-1.amazonaws.com/federation/credentials?account_id=111122223333&role_name=Admin%2BOps")
+                == "https://portal.sso.eu-west-1.amazonaws.com/federation/credentials?account_id=111122223333&role_name=Admin%2BOps"
+        )
         #expect(request.header("x-amz-sso_bearer_token") == "BEARER-TOKEN-VALUE")
         #expect(request.header("Authorization") == nil)
     }
@@ -88,7 +92,10 @@ import TestSupport
     @Test(arguments: [
         (401, #"{"message":"Session token not found or invalid BEARER-TOKEN-VALUE"}"#, SSOError.Kind.loginExpired),
         (403, #"{"message":"No access"}"#, .roleNotAllowed),
-        (404, #"{"__type":"ResourceNotFoundException","message":"No such role"}"#, .service(code: "ResourceNotFoundException")),
+        (
+            404, #"{"__type":"ResourceNotFoundException","message":"No such role"}"#,
+            .service(code: "ResourceNotFoundException")
+        ),
     ])
     func mapsPortalErrors(status: Int, body: String, kind: SSOError.Kind) async throws {
         let transport = ScriptedTransport([respond(status, body)])
@@ -132,7 +139,9 @@ import TestSupport
         #expect(
             try SSOEndpoint.url(ssoRegion: "cn-north-1", environment: Environment()).absoluteString
                 == "https://portal.sso.cn-north-1.amazonaws.com.cn")
-        let environment = Environment(["AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:2"])
+        let environment = Environment([
+            "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:2",
+        ])
         #expect(try SSOEndpoint.url(ssoRegion: "eu-west-1", environment: environment).port == 1)
         #expect(
             try SSOEndpoint.url(

@@ -1,12 +1,13 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import ECRSessions
 
 @Suite struct STSClientTests {
     let source = AWSCredentials(
-        accessKeyID: "AKIASOURCESOURCE0001", secretAccessKey: "s3cr3t/SOURCE+secret", sessionToken: "SOURCESESSIONTOKEN")
+        accessKeyID: "AKIASOURCESOURCE0001", secretAccessKey: "s3cr3t/SOURCE+secret", sessionToken: "SOURCESESSIONTOKEN"
+    )
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let endpoint = URL(string: "https://sts.eu-west-1.amazonaws.com")!
     let fastRetry = RetryPolicy(maxAttempts: 3, baseDelay: .zero, maxDelay: .zero)
@@ -83,7 +84,8 @@ import TestSupport
         var withCode = role
         withCode.mfaSerial = "arn:aws:iam::111122223333:mfa/me"
         withCode.mfaCode = "123456"
-        _ = try await client(transport).assumeRole(withCode, credentials: source, region: "eu-west-1", endpoint: endpoint)
+        _ = try await client(transport).assumeRole(
+            withCode, credentials: source, region: "eu-west-1", endpoint: endpoint)
         #expect(form(transport.requests[0])["SerialNumber"] == "arn:aws:iam::111122223333:mfa/me")
         #expect(form(transport.requests[0])["TokenCode"] == "123456")
 
@@ -120,7 +122,9 @@ import TestSupport
 
     @Test func retriesThrottlingAndServerErrorsThenSucceeds() async throws {
         let transport = ScriptedTransport([
-            respond(400, "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"),
+            respond(
+                400,
+                "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"),
             respond(503, ""),
             respond(200, answer()),
         ])
@@ -130,9 +134,12 @@ import TestSupport
     }
 
     @Test func givesUpAfterTheLastRetry() async throws {
-        let transport = ScriptedTransport([respond(500, "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>")])
+        let transport = ScriptedTransport([
+            respond(500, "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>")
+        ])
         let error = await #expect(throws: STSError.self) {
-            _ = try await client(transport).assumeRole(role, credentials: source, region: "eu-west-1", endpoint: endpoint)
+            _ = try await client(transport).assumeRole(
+                role, credentials: source, region: "eu-west-1", endpoint: endpoint)
         }
         #expect(error?.kind == .serverError)
         #expect(transport.requests.count == 3)
@@ -148,18 +155,32 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (403, "SignatureDoesNotMatch", "The Canonical String was x-amz-security-token:SOURCESESSIONTOKEN", STSError.Kind.invalidSignature),
+        (
+            403, "SignatureDoesNotMatch", "The Canonical String was x-amz-security-token:SOURCESESSIONTOKEN",
+            STSError.Kind.invalidSignature
+        ),
         (403, "InvalidClientTokenId", "The security token included in the request is invalid.", .unknownAccessKey),
         (400, "ExpiredToken", "The security token SOURCESESSIONTOKEN is expired", .expiredCredentials),
-        (403, "AccessDenied", "User: arn:aws:iam::1:user/me is not authorized to perform: sts:AssumeRole on resource", .accessDenied),
-        (403, "RegionDisabledException", "STS is not activated in this region for account:111122223333.", .regionDisabled),
+        (
+            403, "AccessDenied",
+            "User: arn:aws:iam::1:user/me is not authorized to perform: sts:AssumeRole on resource", .accessDenied
+        ),
+        (
+            403, "RegionDisabledException", "STS is not activated in this region for account:111122223333.",
+            .regionDisabled
+        ),
         (400, "MalformedPolicyDocument", "Syntax errors in policy &quot;x&quot;", .malformedPolicy),
-        (400, "ValidationError", "1 validation error detected: Value &apos;99999&apos; at &apos;durationSeconds&apos;", .service(code: "ValidationError")),
+        (
+            400, "ValidationError",
+            "1 validation error detected: Value &apos;99999&apos; at &apos;durationSeconds&apos;",
+            .service(code: "ValidationError")
+        ),
     ])
     func mapsErrorsToWhatTheUserShouldDo(status: Int, code: String, message: String, kind: STSError.Kind) async throws {
         let transport = ScriptedTransport([respond(status, Self.errorBody(code, message))])
         let error = await #expect(throws: STSError.self) {
-            _ = try await client(transport).assumeRole(role, credentials: source, region: "eu-west-1", endpoint: endpoint)
+            _ = try await client(transport).assumeRole(
+                role, credentials: source, region: "eu-west-1", endpoint: endpoint)
         }
         #expect(error?.kind == kind)
         #expect(transport.requests.count == 1, "only throttling, 5xx and the network are retried")
@@ -228,7 +249,8 @@ import TestSupport
             { _ in .failure(HTTPError(kind: .couldNotConnect, host: "sts.eu-west-1.amazonaws.com", detail: "refused")) }
         ])
         let error = await #expect(throws: STSError.self) {
-            _ = try await client(transport).assumeRole(role, credentials: source, region: "eu-west-1", endpoint: endpoint)
+            _ = try await client(transport).assumeRole(
+                role, credentials: source, region: "eu-west-1", endpoint: endpoint)
         }
         #expect(error?.kind == .network)
         #expect(error?.description.contains("sts.eu-west-1.amazonaws.com") == true)
@@ -237,19 +259,21 @@ import TestSupport
 }
 
 @Suite struct STSEndpointTests {
-    @Test(arguments: [
-        ("eu-west-1", "https://sts.eu-west-1.amazonaws.com"),
-        ("cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn"),
-        ("us-gov-west-1", "https://sts.us-gov-west-1.amazonaws.com"),
-        (nil, "https://sts.amazonaws.com"),
-    ] as [(String?, String)])
+    @Test(
+        arguments: [
+            ("eu-west-1", "https://sts.eu-west-1.amazonaws.com"),
+            ("cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn"),
+            ("us-gov-west-1", "https://sts.us-gov-west-1.amazonaws.com"),
+            (nil, "https://sts.amazonaws.com"),
+        ] as [(String?, String)])
     func partitions(region: String?, expected: String) throws {
         #expect(try STSEndpoint.url(region: region, environment: Environment()).absoluteString == expected)
     }
 
     @Test func overridesApplyMostSpecificFirst() throws {
         let all = Environment(["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:3"])
-        #expect(try STSEndpoint.url(region: "eu-west-1", environment: all, profileServiceEndpoint: "http://x:2").port == 1)
+        #expect(
+            try STSEndpoint.url(region: "eu-west-1", environment: all, profileServiceEndpoint: "http://x:2").port == 1)
         let global = Environment(["AWS_ENDPOINT_URL": "http://127.0.0.1:3"])
         #expect(try STSEndpoint.url(region: nil, environment: global, profileServiceEndpoint: "http://x:2").port == 2)
         #expect(try STSEndpoint.url(region: nil, environment: global, profileEndpoint: "http://x:4").port == 3)
@@ -267,7 +291,8 @@ import TestSupport
 
 @Suite struct QueryXMLTests {
     @Test func readsNestedElementsAndDecodesEntities() {
-        let xml = QueryXML(Data("<A><ArnList>x</ArnList><B><Arn attr=\"1\">a&amp;b &#65;&#x42;</Arn><Empty/></B></A>".utf8))
+        let xml = QueryXML(
+            Data("<A><ArnList>x</ArnList><B><Arn attr=\"1\">a&amp;b &#65;&#x42;</Arn><Empty/></B></A>".utf8))
         #expect(xml.element("B")?.value("Arn") == "a&b AB")
         #expect(xml.value("Arn") == "a&b AB", "<ArnList> is not <Arn>")
         #expect(xml.value("Empty") == "")
@@ -275,7 +300,9 @@ import TestSupport
         #expect(QueryXML.decoded("&unknown; &amp") == "&unknown; &amp")
     }
 
-    @Test(arguments: ["2027-01-15T08:00:00Z", "2027-01-15T08:00:00.000Z", "2027-01-15T08:00:00+00:00", "2027-01-15T09:00:00+01:00"])
+    @Test(arguments: [
+        "2027-01-15T08:00:00Z", "2027-01-15T08:00:00.000Z", "2027-01-15T08:00:00+00:00", "2027-01-15T09:00:00+01:00",
+    ])
     func parsesAWSTimestamps(text: String) {
         #expect(parseAWSTimestamp(text) == Date(timeIntervalSince1970: 1_800_000_000))
     }

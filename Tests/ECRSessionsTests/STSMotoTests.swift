@@ -1,7 +1,7 @@
 import ECRSessions
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// AssumeRole against a real moto_server that checks every signature with botocore's code. Fails, never skips,
 /// when moto_server is missing.

@@ -83,7 +83,8 @@ public final class MotoServer: @unchecked Sendable {
     /// in moto's default account (123456789012); with an assumed role's credentials it is in that role's account.
     /// Call before `enableSignatureChecks()`.
     public func createRole(_ name: String, credentials: AWSCredentials? = nil) async throws -> String {
-        let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
+        let trust =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
         let answer = try await iam(
             ["Action": "CreateRole", "RoleName": name, "AssumeRolePolicyDocument": trust],
             credentials: credentials)

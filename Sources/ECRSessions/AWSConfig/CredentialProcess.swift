@@ -37,7 +37,8 @@ public struct CredentialProcess: Sendable, Equatable {
         let arguments = try Self.arguments(of: commandLine, profile: profile)
         let program = arguments[0]
         guard let executable = Self.executablePath(program, environment: environment) else {
-            throw CredentialProcessError(.couldNotStart, profile: profile, program: program, detail: "not found on PATH")
+            throw CredentialProcessError(
+                .couldNotStart, profile: profile, program: program, detail: "not found on PATH")
         }
         let environment = environment.values
         let timeout = timeout
@@ -122,7 +123,8 @@ public struct CredentialProcessError: Error, Sendable, Equatable, CustomStringCo
         case .timedOut: text = "\(running) timed out: \(detail)"
         case .failed: text = "\(running) failed: \(detail)"
         case .invalidOutput, .unsupportedVersion, .missingKeys:
-            text = "\(running) printed unusable credentials: \(detail); it must print JSON with Version 1, "
+            text =
+                "\(running) printed unusable credentials: \(detail); it must print JSON with Version 1, "
                 + "AccessKeyId and SecretAccessKey"
         case .alreadyExpired: text = "\(running) printed credentials that already expired: \(detail)"
         }

@@ -73,7 +73,8 @@ struct QueryXML {
         default:
             guard name.hasPrefix("#") else { return nil }
             let digits = name.dropFirst()
-            let number = digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
+            let number =
+                digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
             return number.flatMap(Unicode.Scalar.init).map(Character.init)
         }
     }

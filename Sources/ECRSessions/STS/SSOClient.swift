@@ -124,7 +124,8 @@ public struct SSOClient: Sendable {
         var attempt = 1
         while true {
             do {
-                return try credentials(from: try await send(request, role: role, token: token, profile: profile),
+                return try credentials(
+                    from: try await send(request, role: role, token: token, profile: profile),
                     role: role, profile: profile)
             } catch let error where error.isRetryable && attempt < retry.maxAttempts {
                 try? await Task.sleep(for: retry.delay(afterAttempt: attempt, using: &random))
@@ -156,7 +157,8 @@ public struct SSOClient: Sendable {
         case 403: kind = .roleNotAllowed
         case 429: kind = .throttled
         case 500...: kind = .serverError
-        default: kind = code == "TooManyRequestsException" ? .throttled : .service(code: code ?? "HTTP \(response.status)")
+        default:
+            kind = code == "TooManyRequestsException" ? .throttled : .service(code: code ?? "HTTP \(response.status)")
         }
         throw SSOError(kind, profile: profile, detail: detail)
     }

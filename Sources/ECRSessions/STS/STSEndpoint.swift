@@ -13,7 +13,8 @@ public enum STSEndpoint {
         let override =
             environment["AWS_ENDPOINT_URL_STS"] ?? profileServiceEndpoint ?? environment["AWS_ENDPOINT_URL"]
             ?? profileEndpoint
-        let standard = region.map { "https://sts.\($0).\(ECREndpoint.dnsSuffix(region: $0))" } ?? "https://sts.amazonaws.com"
+        let standard =
+            region.map { "https://sts.\($0).\(ECREndpoint.dnsSuffix(region: $0))" } ?? "https://sts.amazonaws.com"
         let text = override ?? standard
         guard let url = URL(string: text), let scheme = url.scheme, scheme == "https" || scheme == "http",
             url.host != nil
