@@ -186,9 +186,10 @@ extension CredentialProcess {
     }
 
     /// Where the program lives: a name with a slash as given, otherwise the first executable of that name on the
-    /// environment's `PATH`, as the AWS CLI's subprocess finds it.
+    /// environment's `PATH`, as the AWS CLI's subprocess finds it. No `~` expansion: the AWS CLI does none either,
+    /// and a profile should not work here yet fail with `aws`.
     static func executablePath(_ program: String, environment: Environment) -> String? {
-        if program.contains("/") { return environment.expandingTilde(program) }
+        if program.contains("/") { return program }
         let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program

@@ -2,7 +2,7 @@ import Foundation
 
 /// Just enough XML to read the AWS Query protocol's answers: the text of a named element, looked up inside another.
 ///
-/// Those answers are small, flat and machine-written: no namespaces prefixes, no repeated names that matter, no
+/// Those answers are small, flat and machine-written: no namespace prefixes, no repeated names that matter, no
 /// mixed content. So a scanner does, and it keeps libxml2 out of the process. It decodes the five predefined
 /// entities, numeric character references and CDATA sections, which a secret key or session token may need.
 struct QueryXML {
