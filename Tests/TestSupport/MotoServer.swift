@@ -39,16 +39,13 @@ public final class MotoServer: @unchecked Sendable {
         stop()
     }
 
-    /// Stops moto: SIGTERM, then SIGKILL if it has not gone within two seconds. Waits with `waitpid` itself,
-    /// because Foundation's `waitUntilExit` can spin forever when called from a deinit on Linux.
+    /// Stops moto and reaps it. Waits with `waitpid` itself, because Foundation's `waitUntilExit` can spin forever
+    /// when called from a deinit on Linux.
     public func stop() {
         let pid = process.processIdentifier
         guard pid > 0, kill(pid, 0) == 0 else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<40 {
-            if waitpid(pid, nil, WNOHANG) != 0 { return }
-            usleep(50_000)
-        }
+        // SIGKILL, not SIGTERM: the child inherits the signal mask of the thread that started it, where SIGTERM
+        // may be blocked, so moto_server would never see it.
         kill(pid, SIGKILL)
         waitpid(pid, nil, 0)
     }
@@ -84,10 +81,24 @@ public final class MotoServer: @unchecked Sendable {
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret)
     }
 
+    /// Creates an IAM role that any AWS principal may assume and returns its ARN. Without `credentials` the role is
+    /// in moto's default account (123456789012); with an assumed role's credentials it is in that role's account.
+    /// Call before `enableSignatureChecks()`.
+    public func createRole(_ name: String, credentials: AWSCredentials? = nil) async throws -> String {
+        let trust =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
+        let answer = try await iam(
+            ["Action": "CreateRole", "RoleName": name, "AssumeRolePolicyDocument": trust],
+            credentials: credentials)
+        guard let arn = element("Arn", in: answer) else { throw SetupFailure(step: "CreateRole", answer: answer) }
+        return arn
+    }
+
     /// From now on moto checks every request's signature (and the caller's IAM policies) with botocore's code.
     public func enableSignatureChecks() async throws {
         let request = HTTPRequest(
             method: "POST", url: URL(string: "\(endpoint)/moto-api/reset-auth")!,
+            // Not form-encoded (libcurl's default for a POST body): Flask would swallow the body as a form.
             headers: [HTTPHeader("Content-Type", "text/plain")], body: Data("0".utf8))
         let response = try await transport.send(request)
         guard response.status == 200 else {
@@ -101,7 +112,7 @@ public final class MotoServer: @unchecked Sendable {
         var description: String { "moto setup step \(step) failed: \(answer.prefix(500))" }
     }
 
-    private func iam(_ parameters: [String: String]) async throws -> String {
+    private func iam(_ parameters: [String: String], credentials: AWSCredentials? = nil) async throws -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let form = (parameters.merging(["Version": "2010-05-08"]) { $1 })
@@ -112,7 +123,7 @@ public final class MotoServer: @unchecked Sendable {
             method: "POST", url: URL(string: endpoint + "/")!,
             headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: Data(form.utf8))
-        let signer = SigV4Signer(credentials: setupCredentials, region: "us-east-1", service: "iam")
+        let signer = SigV4Signer(credentials: credentials ?? setupCredentials, region: "us-east-1", service: "iam")
         let response = try await transport.send(signer.sign(request, date: Date()))
         let answer = String(decoding: response.body, as: UTF8.self)
         guard response.status == 200 else { throw SetupFailure(step: parameters["Action"] ?? "?", answer: answer) }
