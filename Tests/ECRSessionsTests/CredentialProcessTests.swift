@@ -16,13 +16,13 @@ import Testing
         ("\ttool\n--flag\r", ["tool", "--flag"]),
     ])
     func splitsAsShlexDoes(commandLine: String, expected: [String]) throws {
-        #expect(try CredentialProcess.arguments(of: commandLine, profile: "p") == expected)
+        #expect(try CredentialProcessRunner.arguments(of: commandLine, profile: "p") == expected)
     }
 
     @Test(arguments: [#""unclosed"#, "'unclosed", #"trailing\"#, "", "   "])
     func rejectsWhatShlexRejects(commandLine: String) {
         let error = #expect(throws: CredentialProcessError.self) {
-            try CredentialProcess.arguments(of: commandLine, profile: "dev")
+            try CredentialProcessRunner.arguments(of: commandLine, profile: "dev")
         }
         #expect(error?.kind == .invalidCommandLine)
         #expect(error?.description.contains("'dev'") == true)
@@ -45,9 +45,9 @@ import Testing
     }
 
     func process(_ commandLine: String, timeout: Duration = .seconds(10), environment: [String: String] = [:])
-        -> CredentialProcess
+        -> CredentialProcessRunner
     {
-        CredentialProcess(
+        CredentialProcessRunner(
             commandLine: commandLine, profile: "dev", timeout: timeout,
             environment: Environment(["PATH": "/usr/bin:/bin"].merging(environment) { $1 }))
     }

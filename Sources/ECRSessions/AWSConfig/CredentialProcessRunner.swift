@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// The command line is split as the AWS CLI splits it (POSIX shell quoting, no shell), and the program runs with the
 /// given environment, standard input closed, and a time limit after which it and its children are killed.
-public struct CredentialProcess: Sendable, Equatable {
+public struct CredentialProcessRunner: Sendable, Equatable {
     /// The `credential_process` value, as written in the profile.
     public var commandLine: String
     /// The profile it belongs to, for error messages.
@@ -134,7 +134,7 @@ public struct CredentialProcessError: Error, Sendable, Equatable, CustomStringCo
 
 // MARK: - Command line and output
 
-extension CredentialProcess {
+extension CredentialProcessRunner {
     /// The words of a command line, split as Python's `shlex.split` does, which is what the AWS CLI uses: blanks
     /// separate words; single quotes keep everything literally; double quotes keep everything but `\"` and `\\`;
     /// outside quotes a backslash keeps the next character literally. No `#` comments, no variables, no globbing.
