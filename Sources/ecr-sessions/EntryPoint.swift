@@ -8,7 +8,7 @@ struct Root: AsyncParsableCommand {
         abstract: "Keeps every Amazon ECR registry you use logged in, ahead of expiry.",
         discussion: "Exit status: 0 all good, 1 some account failed (the others were still done), 2 bad usage or "
             + "bad configuration (nothing changed).",
-        subcommands: [Accounts.self, Refresh.self, Daemon.self, Status.self, GetLoginPassword.self]
+        subcommands: [Accounts.self, Refresh.self, Daemon.self, Status.self, GetLoginPassword.self, Timer.self]
     )
 
     /// argument-parser exits 64 (EX_USAGE) for bad usage; our contract says 2, like bad configuration.
