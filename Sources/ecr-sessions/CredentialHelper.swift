@@ -14,8 +14,8 @@ extension Root {
                 (or credsStore) give to ecr-sessions. `get` reads the server URL on stdin and prints \
                 {"ServerURL", "Username", "Secret"}, from the cache while the token has more than 30 minutes left, \
                 else fetching a new one. `store` succeeds without effect (ecr-sessions fetches ECR tokens itself; \
-                other registries log in with `ecr-sessions login`). `erase` logs a user/password registry out, and \
-                drops an ECR registry's cached token. Run `ecr-sessions credential-helper install` to put \
+                other registries log in with `ecr-sessions login`). `erase` logs a user/password registry out; ECR \
+                registries stay logged in (use `ecr-sessions accounts logout`). Run `ecr-sessions credential-helper install` to put \
                 docker-credential-ecr-sessions on PATH.
                 """,
             subcommands: [Get.self, Store.self, Erase.self, List.self, Install.self])

@@ -79,14 +79,12 @@ extension Sessions {
         return list
     }
 
-    /// The helper protocol's `erase` (`docker logout`): a user/password login is logged out of every target;
-    /// an ECR registry's cached token is dropped, so the next `get` fetches a new one. Anything else: no effect.
+    /// The helper protocol's `erase` (`docker logout`): a user/password login is logged out of every target.
+    /// Anything else has no effect: an ECR registry stays logged in, because keeping it so is ecr-sessions' job
+    /// (`accounts logout` ends that), and a registry ecr-sessions does not manage is not its business.
     public func helperErase(_ serverURL: String) throws -> LogoutReport {
         let host = Self.registryHost(serverURL)
-        if try cache().userLogins().contains(where: { $0.host == host }) {
-            return try logout(hosts: [serverURL])
-        }
-        try cache().removeLogins(registry: host)
-        return LogoutReport()
+        guard try cache().userLogins().contains(where: { $0.host == host }) else { return LogoutReport() }
+        return try logout(hosts: [serverURL])
     }
 }
