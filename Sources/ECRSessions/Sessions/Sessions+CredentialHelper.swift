@@ -35,7 +35,8 @@ extension Sessions {
     public func helperCredentials(for serverURL: String) async throws -> HelperCredentials? {
         let host = Self.registryHost(serverURL)
         let cache = try cache()
-        if let user = try cache.userLogins().first(where: { $0.host == host }) {
+        let userHost = Self.userLoginKeys(serverURL).host  // Docker Hub by any of its names
+        if let user = try cache.userLogins().first(where: { $0.host == userHost }) {
             return HelperCredentials(serverURL: serverURL, username: user.username, secret: user.secret)
         }
         guard let cached = try cache.logins().filter({ $0.registry == host }).max(by: { $0.expiresAt < $1.expiresAt })
@@ -83,7 +84,7 @@ extension Sessions {
     /// Anything else has no effect: an ECR registry stays logged in, because keeping it so is ecr-sessions' job
     /// (`accounts logout` ends that), and a registry ecr-sessions does not manage is not its business.
     public func helperErase(_ serverURL: String) throws -> LogoutReport {
-        let host = Self.registryHost(serverURL)
+        let host = Self.userLoginKeys(serverURL).host
         guard try cache().userLogins().contains(where: { $0.host == host }) else { return LogoutReport() }
         return try logout(hosts: [serverURL])
     }
