@@ -119,7 +119,8 @@ extension Root.CredentialHelper {
             let environment = Environment.current
             let directory = environment.expandingTilde(dir ?? "~/.local/bin")
             let link = directory + "/" + Root.CredentialHelper.executableName
-            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            let target =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -139,8 +140,9 @@ extension Root.CredentialHelper {
             }
             let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
             if !path.contains(directory) {
-                print("\(directory) is not on PATH: add it (export PATH=\"\(directory):$PATH\"), or docker cannot run "
-                    + "\(Root.CredentialHelper.executableName).")
+                print(
+                    "\(directory) is not on PATH: add it (export PATH=\"\(directory):$PATH\"), or docker cannot run "
+                        + "\(Root.CredentialHelper.executableName).")
             }
         }
     }

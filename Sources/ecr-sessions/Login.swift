@@ -31,8 +31,11 @@ extension Root {
         func run() throws {
             let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             // As docker does: one trailing line break (from echo or a file) is not part of the password.
-            let password = input.hasSuffix("\r\n") ? String(input.dropLast(2)) : input.hasSuffix("\n")
-                ? String(input.dropLast()) : input
+            let password =
+                input.hasSuffix("\r\n")
+                ? String(input.dropLast(2))
+                : input.hasSuffix("\n")
+                    ? String(input.dropLast()) : input
             guard !password.isEmpty else { throw configurationFailure(ValidationError("stdin held no password.")) }
             let report: UserLoginReport
             do {

@@ -22,16 +22,17 @@ import Testing
             expiresAt: now.addingTimeInterval(seconds), fetchedAt: now.addingTimeInterval(-60))
     }
 
-    @Test(arguments: [
-        (LoginTarget.docker, [:], "/h/.docker/config.json"),
-        (.docker, ["DOCKER_CONFIG": "/d"], "/d/config.json"),
-        (.finch, [:], "/h/.finch/config.json"),
-        (.containers, [:], "/h/.config/containers/auth.json"),
-        (.containers, ["XDG_RUNTIME_DIR": "/run/user/1"], "/run/user/1/containers/auth.json"),
-        (.containers, ["XDG_RUNTIME_DIR": "/run/user/1", "REGISTRY_AUTH_FILE": "~/auth.json"], "/h/auth.json"),
-        (.helm, [:], "/h/.config/helm/registry/config.json"),
-        (.helm, ["HELM_REGISTRY_CONFIG": "/etc/helm.json"], "/etc/helm.json"),
-    ] as [(LoginTarget, [String: String], String)])
+    @Test(
+        arguments: [
+            (LoginTarget.docker, [:], "/h/.docker/config.json"),
+            (.docker, ["DOCKER_CONFIG": "/d"], "/d/config.json"),
+            (.finch, [:], "/h/.finch/config.json"),
+            (.containers, [:], "/h/.config/containers/auth.json"),
+            (.containers, ["XDG_RUNTIME_DIR": "/run/user/1"], "/run/user/1/containers/auth.json"),
+            (.containers, ["XDG_RUNTIME_DIR": "/run/user/1", "REGISTRY_AUTH_FILE": "~/auth.json"], "/h/auth.json"),
+            (.helm, [:], "/h/.config/helm/registry/config.json"),
+            (.helm, ["HELM_REGISTRY_CONFIG": "/etc/helm.json"], "/etc/helm.json"),
+        ] as [(LoginTarget, [String: String], String)])
     func targetPaths(target: LoginTarget, variables: [String: String], path: String) {
         let environment = Environment(["HOME": "/h"].merging(variables) { $1 })
         #expect(target.file(environment: environment).path == path)
@@ -39,7 +40,8 @@ import Testing
 
     @Test(arguments: [
         ("https://index.docker.io/v1/", "index.docker.io"), ("ghcr.io", "ghcr.io"),
-        ("http://localhost:5000/v2/x", "localhost:5000"), (" 1.dkr.ecr.eu-west-1.amazonaws.com\n", "1.dkr.ecr.eu-west-1.amazonaws.com"),
+        ("http://localhost:5000/v2/x", "localhost:5000"),
+        (" 1.dkr.ecr.eu-west-1.amazonaws.com\n", "1.dkr.ecr.eu-west-1.amazonaws.com"),
     ])
     func hostsNormaliseLikeDocker(serverURL: String, host: String) {
         #expect(Sessions.registryHost(serverURL) == host)
@@ -58,8 +60,11 @@ import Testing
         later.written = [host: .init(host: host, priorAuth: "{}", registeredHelper: true, priorHelper: "pass")]
         try cache.recordWritten(file: "/f", update: first, profile: "dev")
         try cache.recordWritten(file: "/f", update: later, profile: "dev")
-        try cache.recordWritten(file: "/f", update: .init(prior: .hadAuths, addedHosts: [], notices: [],
-            written: ["docker.io": .init(host: "docker.io")]), profile: nil)
+        try cache.recordWritten(
+            file: "/f",
+            update: .init(
+                prior: .hadAuths, addedHosts: [], notices: [],
+                written: ["docker.io": .init(host: "docker.io")]), profile: nil)
 
         let files = try cache.writtenFiles(.profiles(["dev"]))
         #expect(files.count == 1)

@@ -1,7 +1,7 @@
 import ECRSessions
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// credHelpers registration, the credential helper, logout and user logins, through the real binary in a temporary
 /// HOME, with FakeECR as ECR (real expiries) and skopeo as a real consumer.
@@ -45,8 +45,10 @@ import TestSupport
         #expect(config["credHelpers"] as? NSDictionary == ["gcr.io": "gcloud", host: "ecr-sessions"])
         let auths = try #require(config["auths"] as? [String: [String: Any]])
         #expect(auths["ghcr.io"]?.isEmpty == true)
-        #expect(auths[host]?["auth"] as? String == fake.lastToken(account: "111122223333", region: "eu-west-1")?
-            .authorizationToken)
+        #expect(
+            auths[host]?["auth"] as? String
+                == fake.lastToken(account: "111122223333", region: "eu-west-1")?
+                .authorizationToken)
     }
 
     @Test func warnOnlyLeavesTheHelpersAlone() throws {
@@ -180,9 +182,11 @@ import TestSupport
         #expect(login.status == 0, "\(login)")
         #expect(login.stdout.contains("Login Succeeded: https://index.docker.io/v1/"), "\(login)")
         let auths = try #require(try dockerConfig()["auths"] as? [String: [String: Any]])
-        #expect(auths["https://index.docker.io/v1/"]?["auth"] as? String == Data("me:hub-pass".utf8).base64EncodedString())
+        #expect(
+            auths["https://index.docker.io/v1/"]?["auth"] as? String == Data("me:hub-pass".utf8).base64EncodedString())
         let skopeo = try run(
-            try #require(which("skopeo")), ["login", "--get-login", "--authfile", sandbox.dockerConfigPath, "docker.io"],
+            try #require(which("skopeo")),
+            ["login", "--get-login", "--authfile", sandbox.dockerConfigPath, "docker.io"],
             environment: sandbox.environment)
         #expect(skopeo.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "me", "\(skopeo)")
         let get = try sandbox.run("credential-helper", "get", input: "https://index.docker.io/v1/")

@@ -75,7 +75,8 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
         /// `credHelpers[host]` before ecr-sessions set it; nil when there was none.
         public var priorHelper: String?
 
-        public init(host: String, priorAuth: String? = nil, registeredHelper: Bool = false, priorHelper: String? = nil) {
+        public init(host: String, priorAuth: String? = nil, registeredHelper: Bool = false, priorHelper: String? = nil)
+        {
             self.host = host
             self.priorAuth = priorAuth
             self.registeredHelper = registeredHelper
