@@ -3,8 +3,8 @@ import ArgumentParser
 extension Root {
     struct Accounts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the accounts to keep logged in, or log them in now.",
-            subcommands: [List.self, Login.self]
+            abstract: "List the accounts to keep logged in, log them in now, or log them out.",
+            subcommands: [List.self, Login.self, Logout.self]
         )
     }
 }

@@ -8,13 +8,18 @@ struct Root: AsyncParsableCommand {
         abstract: "Keeps every Amazon ECR registry you use logged in, ahead of expiry.",
         discussion: "Exit status: 0 all good, 1 some account failed (the others were still done), 2 bad usage or "
             + "bad configuration (nothing changed).",
-        subcommands: [Accounts.self, Refresh.self, Daemon.self, Status.self, GetLoginPassword.self, Timer.self]
+        subcommands: [
+            Accounts.self, Refresh.self, Daemon.self, Status.self, GetLoginPassword.self, Login.self, Logout.self,
+            CredentialHelper.self, Timer.self,
+        ]
     )
 
     /// argument-parser exits 64 (EX_USAGE) for bad usage; our contract says 2, like bad configuration.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            // Run as docker-credential-ecr-sessions, this binary is its own credential helper.
+            let helper = CommandLine.arguments.first?.split(separator: "/").last == "\(CredentialHelper.executableName)"
+            var command = try parseAsRoot(helper ? ["credential-helper"] + CommandLine.arguments.dropFirst() : nil)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -16,7 +16,8 @@ import Testing
 
         let update = try file.set([host: secret])
 
-        #expect(update == .init(prior: .noFile, addedHosts: [host], notices: []))
+        #expect(update.prior == .noFile && update.addedHosts == [host] && update.notices.isEmpty)
+        #expect(update.original == nil && update.written == [host: .init(host: host)])
         #expect(try permissions(temp.path + "/new/.docker/config.json") == 0o600)
         #expect(try permissions(temp.path + "/new/.docker") == 0o700)
         #expect(try permissions(temp.path + "/new") == 0o700)
@@ -193,7 +194,7 @@ import Testing
 
         let update = try RegistryAuthFile(path: path).set([host: secret])
 
-        #expect(update == .init(prior: .hadAuths, addedHosts: [], notices: []))
+        #expect(update.prior == .hadAuths && update.addedHosts.isEmpty && update.notices.isEmpty)
         #expect(try snapshot(path) == before)
     }
 

@@ -225,7 +225,32 @@ public final class Cache: Sendable {
         ) STRICT;
         -- For the latest attempt per (profile, region), and for pruning the oldest.
         CREATE INDEX attempts_by_account ON attempts (profile, region, finished_at);
+        """,
+        // What ecr-sessions wrote into registry config files, and how they were before, so logout can undo it;
+        // and the user/password logins of `ecr-sessions login`, which are never refreshed.
         """
+        CREATE TABLE written_files (
+            file TEXT PRIMARY KEY,
+            prior_state TEXT NOT NULL CHECK (prior_state IN ('noFile', 'noAuths', 'hadAuths')),
+            original TEXT
+        ) STRICT;
+        CREATE TABLE written_entries (
+            file TEXT NOT NULL REFERENCES written_files (file),
+            host TEXT NOT NULL,
+            profile TEXT,
+            prior_auth TEXT,
+            registered_helper INTEGER NOT NULL DEFAULT 0,
+            prior_helper TEXT,
+            PRIMARY KEY (file, host)
+        ) STRICT;
+        CREATE TABLE user_logins (
+            host TEXT PRIMARY KEY,
+            server_url TEXT NOT NULL,
+            username TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            saved_at REAL NOT NULL
+        ) STRICT;
+        """,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.
@@ -288,7 +313,7 @@ public final class Cache: Sendable {
         return logins
     }
 
-    private func withDatabase<T: Sendable>(
+    func withDatabase<T: Sendable>(
         _ body: (SQLiteDatabase) throws(SQLiteError) -> T
     ) throws(CacheError) -> T {
         do {

@@ -12,6 +12,14 @@ public enum LoginTarget: String, Sendable, Equatable, CaseIterable {
     case helm
 }
 
+/// What to do when docker would ask a credential helper (`credsStore`, `credHelpers`) instead of reading `auths`.
+public enum CredentialHelperPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Set `credHelpers[host] = "ecr-sessions"` for each managed host, so docker asks ecr-sessions.
+    case register
+    /// Leave the file's helpers alone and only warn.
+    case warn
+}
+
 /// ecr-sessions' own config file: settings, and the accounts to keep logged in when zero-config is not enough.
 ///
 /// It is read on its own, without the AWS files: a profile that does not exist is that account's failure at login
@@ -25,11 +33,17 @@ public struct Configuration: Sendable, Equatable {
         public var targets: [LoginTarget]
         /// How many logins may run at once.
         public var concurrency: Int
+        /// `cred_helpers`: what to do about a `credsStore` or `credHelpers` entry that hides a managed host.
+        public var credentialHelpers: CredentialHelperPolicy
 
-        public init(refreshBefore: Duration? = nil, targets: [LoginTarget] = [.docker], concurrency: Int = 16) {
+        public init(
+            refreshBefore: Duration? = nil, targets: [LoginTarget] = [.docker], concurrency: Int = 16,
+            credentialHelpers: CredentialHelperPolicy = .register
+        ) {
             self.refreshBefore = refreshBefore
             self.targets = targets
             self.concurrency = concurrency
+            self.credentialHelpers = credentialHelpers
         }
 
         /// Where `account`'s logins are written: its own targets, else these.
@@ -177,7 +191,7 @@ public struct Configuration: Sendable, Equatable {
 // MARK: - Sections
 
 extension Configuration {
-    static let settingsKeys = ["refresh_before", "targets", "concurrency"]
+    static let settingsKeys = ["refresh_before", "targets", "concurrency", "cred_helpers"]
     static let accountKeys = ["profile", "regions", "registry_ids", "public", "enabled", "targets"]
 
     private static func settings(_ section: INISection) throws(ConfigurationFileError) -> Settings {
@@ -204,6 +218,12 @@ extension Configuration {
                 throw values.invalid(concurrency, item: concurrency.value, expected: "a whole number from 1 to 256")
             }
             settings.concurrency = count
+        }
+        if let policy = values["cred_helpers"] {
+            guard let value = CredentialHelperPolicy(rawValue: policy.value) else {
+                throw values.invalid(policy, item: policy.value, expected: "register or warn")
+            }
+            settings.credentialHelpers = value
         }
         return settings
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension LoginTarget {
     /// The registry auth file this target's tools read.
     public func file(environment: Environment) -> RegistryAuthFile {
@@ -24,7 +26,25 @@ extension LoginTarget {
     }
 }
 
+extension LoginTarget {
+    /// Whether docker, nerdctl or finch read this file, and so honour its `credsStore` and `credHelpers`.
+    /// (podman and skopeo ignore `credsStore`; helm's file is its own.)
+    var readsCredentialHelpers: Bool { self == .docker || self == .finch }
+}
+
+/// One registry login to write into the target files, and whose it is.
+struct PendingEntry {
+    var host: String
+    var token: AuthorizationToken
+    /// The profile whose ECR login this is; nil for a user/password login.
+    var profile: String?
+    var targets: [LoginTarget]
+}
+
 extension Sessions {
+    /// The name ecr-sessions registers in `credHelpers`: docker then runs `docker-credential-ecr-sessions`.
+    public static let credentialHelperName = "ecr-sessions"
+
     /// Writes the logins of `results` into each account's target files: one locked read-modify-write per file, so
     /// hundreds of registries cost one rewrite. A file that cannot be written is reported and left as it was; the
     /// other files are still written.
@@ -32,22 +52,66 @@ extension Sessions {
         -> (notices: [String], errors: [String])
     {
         let targetsByProfile = Dictionary(accounts.map { ($0.profile, settings.targets(for: $0)) }) { $0 + $1 }
-        var entriesByFile: [String: (file: RegistryAuthFile, entries: [String: AuthorizationToken])] = [:]
-        for login in results.flatMap(\.logins) {
-            for target in targetsByProfile[login.profile] ?? settings.targets {
+        let pending = results.flatMap(\.logins).map { login in
+            PendingEntry(
+                host: login.registry, token: login.token, profile: login.profile,
+                targets: targetsByProfile[login.profile] ?? settings.targets)
+        }
+        return writeTargets(pending, settings: settings)
+    }
+
+    /// Writes `pending` into their target files, registers ecr-sessions' credential helper where a credential
+    /// store would hide an entry (unless `cred_helpers = warn`), and remembers in the cache what was written, so
+    /// that logout can undo exactly that.
+    func writeTargets(_ pending: [PendingEntry], settings: Configuration.Settings) -> (
+        notices: [String], errors: [String]
+    ) {
+        struct FileWrite {
+            var file: RegistryAuthFile
+            var registersHelper: Bool
+            var entries: [String: AuthorizationToken] = [:]
+            var profiles: [String: String?] = [:]
+        }
+        var writes: [String: FileWrite] = [:]
+        for entry in pending {
+            for target in entry.targets {
                 let file = target.file(environment: environment)
-                entriesByFile[file.path, default: (file, [:])].entries[login.registry] = login.token
+                let registers = target.readsCredentialHelpers && settings.credentialHelpers == .register
+                writes[file.path, default: FileWrite(file: file, registersHelper: registers)].entries[entry.host] =
+                    entry.token
+                writes[file.path]?.profiles[entry.host] = entry.profile
             }
         }
         var notices: [String] = []
         var errors: [String] = []
-        for (_, (file, entries)) in entriesByFile.sorted(by: { $0.key < $1.key }) {
+        var registered = false
+        for (path, write) in writes.sorted(by: { $0.key < $1.key }) {
             do {
-                notices += try file.set(entries).notices.map(\.description)
+                let update = try write.file.set(
+                    write.entries, registeringHelper: write.registersHelper ? Self.credentialHelperName : nil)
+                notices += update.notices.map(\.description)
+                registered = registered || update.notices.contains { $0.registeredHelper != nil }
+                let byProfile = Dictionary(grouping: update.written.values) { write.profiles[$0.host] ?? nil }
+                for (profile, entries) in byProfile {
+                    var part = update
+                    part.written = Dictionary(uniqueKeysWithValues: entries.map { ($0.host, $0) })
+                    try cache().recordWritten(file: path, update: part, profile: profile)
+                }
             } catch {
-                errors.append(error.description)
+                errors.append(String(describing: error))
             }
         }
+        if registered && !helperIsOnPath {
+            notices.append(
+                "docker-credential-\(Self.credentialHelperName) is not on PATH, so docker cannot run it yet: "
+                    + "run `ecr-sessions credential-helper install`.")
+        }
         return (notices, errors)
+    }
+
+    /// Whether `docker-credential-ecr-sessions` is on this environment's PATH.
+    var helperIsOnPath: Bool {
+        let name = "docker-credential-\(Self.credentialHelperName)"
+        return (environment["PATH"] ?? "").split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
     }
 }

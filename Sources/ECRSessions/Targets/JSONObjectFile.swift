@@ -8,7 +8,15 @@ struct JSONObjectFile {
     enum Change {
         case keep
         case write([String: Any])
+        /// Writes these exact bytes: how logout puts back the text the user had, formatting and all.
+        case writeText(Data)
         case delete
+    }
+
+    /// The file as read: its object, and its bytes so that a caller can later put them back exactly.
+    struct Contents {
+        var object: [String: Any]
+        var text: Data
     }
 
     /// The path as configured; it may be a symbolic link, which is followed and kept.
@@ -31,19 +39,28 @@ struct JSONObjectFile {
     func modify<Result>(_ body: ([String: Any]?) throws(TargetError) -> (Change, Result)) throws(TargetError)
         -> Result
     {
+        try modifyContents { (current) throws(TargetError) in try body(current?.object) }
+    }
+
+    /// `modify`, with the file's bytes as well as its object.
+    func modifyContents<Result>(_ body: (Contents?) throws(TargetError) -> (Change, Result)) throws(TargetError)
+        -> Result
+    {
         let target = try target()
         let directory = Self.directory(of: target)
         try makeDirectory(directory)
         return try FileLock.withExclusiveLock(at: target + ".lock", timeout: lockTimeout, guarding: path) {
             () throws(TargetError) -> Result in
             let current = try load(target)
-            let (change, result) = try body(current?.object)
+            let (change, result) = try body(current.map { Contents(object: $0.object, text: $0.text) })
             switch change {
             case .keep:
                 break
             case .write(let object):
                 // A new file is private: it holds registry passwords. An existing one keeps the mode its owner chose.
                 try replace(target, with: Data(JSONText.render(object).utf8), mode: current?.mode ?? 0o600)
+            case .writeText(let text):
+                try replace(target, with: text, mode: current?.mode ?? 0o600)
             case .delete:
                 guard unlink(target) == 0 || errno == ENOENT else {
                     throw .fileSystem(file: path, action: "remove \(target)", code: errno)
@@ -72,7 +89,7 @@ struct JSONObjectFile {
     }
 
     /// The file's object and permission bits, or nil when it does not exist.
-    private func load(_ target: String) throws(TargetError) -> (object: [String: Any], mode: mode_t)? {
+    private func load(_ target: String) throws(TargetError) -> (object: [String: Any], text: Data, mode: mode_t)? {
         let descriptor = open(target, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
@@ -101,7 +118,7 @@ struct JSONObjectFile {
             throw .invalidJSON(file: path, line: error.line, column: error.column)
         }
         guard let object = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: []) }
-        return (object, status.st_mode & 0o7777)
+        return (object, data, status.st_mode & 0o7777)
     }
 
     /// Creates `directory` and any missing parents, 0700 like `~/.docker` made by docker.

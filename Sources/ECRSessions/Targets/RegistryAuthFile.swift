@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A docker-style registry auth file, `{"auths": {"<host>": {"auth": "<base64 user:password>"}}}`.
 ///
@@ -45,13 +45,42 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
         public var prior: PriorState
         /// Hosts that had no entry before; the others had one whose `auth` was replaced.
         public var addedHosts: Set<String>
-        /// Hosts for which docker will ask a credential helper instead of reading what was written.
+        /// Hosts for which docker asks a credential helper instead of reading what was written, and those for
+        /// which ecr-sessions registered its own helper (`registeredHelper` set).
         public var notices: [CredentialStoreNotice]
+        /// The file's bytes before this call; nil when there was no file. Keep the first, for `restore`.
+        public var original: Data?
+        /// How each host's entries were before this call, and whether this call registered a helper for it.
+        public var written: [String: WrittenEntry]
 
-        public init(prior: PriorState, addedHosts: Set<String>, notices: [CredentialStoreNotice]) {
+        public init(
+            prior: PriorState, addedHosts: Set<String>, notices: [CredentialStoreNotice], original: Data? = nil,
+            written: [String: WrittenEntry] = [:]
+        ) {
             self.prior = prior
             self.addedHosts = addedHosts
             self.notices = notices
+            self.original = original
+            self.written = written
+        }
+    }
+
+    /// What ecr-sessions changed for one host of a file, and how it was before, so logout can undo exactly that.
+    public struct WrittenEntry: Sendable, Equatable {
+        public var host: String
+        /// The host's `auths` entry before ecr-sessions first wrote it, as JSON text; nil when there was none.
+        public var priorAuth: String?
+        /// Whether ecr-sessions set `credHelpers[host]` to its own helper.
+        public var registeredHelper: Bool
+        /// `credHelpers[host]` before ecr-sessions set it; nil when there was none.
+        public var priorHelper: String?
+
+        public init(host: String, priorAuth: String? = nil, registeredHelper: Bool = false, priorHelper: String? = nil)
+        {
+            self.host = host
+            self.priorAuth = priorAuth
+            self.registeredHelper = registeredHelper
+            self.priorHelper = priorHelper
         }
     }
 
@@ -73,16 +102,23 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
 
     /// Sets `auths[host].auth` to each token's encoded form, creating the file (0600, folder 0700) if needed.
     ///
-    /// Writes nothing when every entry already holds its token.
+    /// With `helper`, a host that docker would ask a credential store about instead (`credsStore`, or another
+    /// `credHelpers` entry) gets `credHelpers[host] = helper`, so docker runs `docker-credential-<helper>`; the
+    /// notice says so. Without, the notice only warns. Writes nothing when every entry already holds its token.
     @discardableResult
-    public func set(_ entries: [String: AuthorizationToken]) throws(TargetError) -> Update {
-        try file.modify { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
-            var object = existing ?? [:]
+    public func set(_ entries: [String: AuthorizationToken], registeringHelper helper: String? = nil)
+        throws(TargetError) -> Update
+    {
+        try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
+            var object = existing?.object ?? [:]
             var auths = try authsMap(in: object) ?? [:]
+            let helpers = object["credHelpers"] as? [String: Any]
             var update = Update(
                 prior: existing == nil ? .noFile : object["auths"] == nil ? .noAuths : .hadAuths,
                 addedHosts: [],
-                notices: CredentialStoreNotice.notices(in: object, for: entries.keys, file: path))
+                notices: CredentialStoreNotice.notices(in: object, for: entries.keys, file: path)
+                    .filter { $0.helper != helper },  // our own helper already answers for the host
+                original: existing?.text)
             var changed = false
             for (host, token) in entries {
                 var entry: [String: Any]
@@ -95,13 +131,75 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
                 default:
                     throw .notAnObject(file: path, keyPath: ["auths", host])
                 }
+                update.written[host] = WrittenEntry(
+                    host: host, priorAuth: auths[host] == nil ? nil : JSONText.render(entry),
+                    priorHelper: helpers?[host] as? String)
                 if entry["auth"] as? String == token.encoded { continue }
                 entry["auth"] = token.encoded
                 auths[host] = entry
                 changed = true
             }
             object["auths"] = auths
+            if let helper, !update.notices.isEmpty {
+                var registered = try credHelpersMap(in: object) ?? [:]
+                for index in update.notices.indices {
+                    let host = update.notices[index].host
+                    registered[host] = helper
+                    update.notices[index].registeredHelper = helper
+                    update.written[host]?.registeredHelper = true
+                }
+                object["credHelpers"] = registered
+                changed = true
+            }
             return (changed ? .write(object) : .keep, update)
+        }
+    }
+
+    /// Undoes what `set` did for `written`: puts back each host's `auths` entry as it was before (removing it
+    /// when there was none) and each `credHelpers` entry ecr-sessions registered, then tidies up to `prior`
+    /// like `remove(hosts:restoring:)`, removing a `credHelpers` map left empty that `original` did not have.
+    /// When the result means the same as `original` (the bytes from the first `set`), those exact bytes are
+    /// written back, so a file nobody else changed is left byte for byte as it was before login.
+    @discardableResult
+    public func restore(_ written: [WrittenEntry], prior: PriorState, original: Data?) throws(TargetError)
+        -> Removal
+    {
+        guard try file.exists() else { return Removal() }
+        return try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Removal) in
+            guard let existing else { return (.keep, Removal()) }
+            var object = existing.object
+            var auths = try authsMap(in: object) ?? [:]
+            var helpers = object["credHelpers"] as? [String: Any]
+            var removal = Removal()
+            for entry in written {
+                if let prior = entry.priorAuth, let value = try? JSONText.parse(Data(prior.utf8)) {
+                    auths[entry.host] = value
+                    removal.removedHosts.insert(entry.host)
+                } else if auths.removeValue(forKey: entry.host) != nil {
+                    removal.removedHosts.insert(entry.host)
+                }
+                if entry.registeredHelper, helpers != nil {
+                    helpers?[entry.host] = entry.priorHelper
+                }
+            }
+            let originalObject = original.flatMap { try? JSONText.parse($0) } as? [String: Any]
+            if auths.isEmpty && prior != .hadAuths && object["auths"] != nil {
+                object["auths"] = nil
+                removal.removedAuths = true
+            } else if object["auths"] != nil || !auths.isEmpty {
+                object["auths"] = auths
+            }
+            if let helpers {
+                object["credHelpers"] = helpers.isEmpty && originalObject?["credHelpers"] == nil ? nil : helpers
+            }
+            if let original, let originalObject, NSDictionary(dictionary: object).isEqual(to: originalObject) {
+                return (existing.text == original ? .keep : .writeText(original), removal)
+            }
+            if object.isEmpty && prior == .noFile {
+                removal.removedFile = true
+                return (.delete, removal)
+            }
+            return (NSDictionary(dictionary: object).isEqual(to: existing.object) ? .keep : .write(object), removal)
         }
     }
 
@@ -145,6 +243,13 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     }
 
     private var file: JSONObjectFile { JSONObjectFile(path: path, lockTimeout: lockTimeout) }
+
+    /// The `credHelpers` map, nil when absent; anything but an object is refused rather than overwritten.
+    private func credHelpersMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {
+        guard let value = object["credHelpers"] else { return nil }
+        guard let helpers = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: ["credHelpers"]) }
+        return helpers
+    }
 
     /// The `auths` map, nil when absent; anything but an object is refused rather than overwritten.
     private func authsMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {

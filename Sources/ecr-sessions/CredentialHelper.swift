@@ -1,0 +1,155 @@
+import ArgumentParser
+import ECRSessions
+import Foundation
+
+extension Root {
+    /// docker's credential-helper protocol. docker runs `docker-credential-ecr-sessions <action>`, which is this
+    /// binary under another name (see `install`); the replies go to stdout, as docker reads them.
+    struct CredentialHelper: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "credential-helper",
+            abstract: "Answer docker as its credential helper (docker-credential-ecr-sessions).",
+            discussion: """
+                docker runs `docker-credential-ecr-sessions get|store|erase|list` for the hosts that credHelpers \
+                (or credsStore) give to ecr-sessions. `get` reads the server URL on stdin and prints \
+                {"ServerURL", "Username", "Secret"}, from the cache while the token has more than 30 minutes left, \
+                else fetching a new one. `store` succeeds without effect (ecr-sessions fetches ECR tokens itself; \
+                other registries log in with `ecr-sessions login`). `erase` logs a user/password registry out; ECR \
+                registries stay logged in (use `ecr-sessions accounts logout`). Run `ecr-sessions credential-helper install` to put \
+                docker-credential-ecr-sessions on PATH.
+                """,
+            subcommands: [Get.self, Store.self, Erase.self, List.self, Install.self])
+
+        /// The name docker runs: `docker-credential-` and the `credHelpers` value.
+        static let executableName = "docker-credential-\(Sessions.credentialHelperName)"
+
+        /// What docker (docker-credential-helpers' client) recognises as "no such credentials".
+        static let notFound = "credentials not found in native keychain"
+
+        /// Fails the way the protocol wants: the message on stdout, where docker reads it, and exit 1.
+        static func fail(_ message: String) -> ExitCode {
+            print(message)
+            return ExitCode(1)
+        }
+
+        static func readStandardInput() -> String {
+            String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+
+        static func sessions() throws -> Sessions {
+            do {
+                return try Sessions.live()
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+    }
+}
+
+extension Root.CredentialHelper {
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the credentials for the server URL read on stdin.")
+
+        func run() async throws {
+            let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
+            let found: HelperCredentials?
+            do {
+                found = try await Root.CredentialHelper.sessions().helperCredentials(for: serverURL)
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw Root.CredentialHelper.fail("\(error)")
+            }
+            guard let found else { throw Root.CredentialHelper.fail(Root.CredentialHelper.notFound) }
+            print(json(["ServerURL": found.serverURL, "Username": found.username, "Secret": found.secret]))
+        }
+    }
+
+    struct Store: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Accept credentials from docker login, without effect (see credential-helper --help).")
+
+        func run() throws {
+            // Read what docker sends, so it never sees a closed pipe; ecr-sessions keeps its own logins.
+            _ = Root.CredentialHelper.readStandardInput()
+        }
+    }
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Log out of the server URL read on stdin, if ecr-sessions manages it.")
+
+        func run() throws {
+            let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
+            do {
+                let report = try Root.CredentialHelper.sessions().helperErase(serverURL)
+                if let error = report.errors.first { throw Root.CredentialHelper.fail(error) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw Root.CredentialHelper.fail("\(error)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every registry ecr-sessions answers for, as {server URL: user name}.")
+
+        func run() throws {
+            do {
+                print(json(try Root.CredentialHelper.sessions().helperList()))
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw Root.CredentialHelper.fail("\(error)")
+            }
+        }
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Link docker-credential-ecr-sessions to this binary, so docker can run it.")
+
+        @Option(name: .long, help: ArgumentHelp("Where to put the link (default: ~/.local/bin).", valueName: "dir"))
+        var dir: String?
+
+        func run() throws {
+            let environment = Environment.current
+            let directory = environment.expandingTilde(dir ?? "~/.local/bin")
+            let link = directory + "/" + Root.CredentialHelper.executableName
+            let target =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: link), existing == target {
+                    print("\(link) already links to \(target); nothing changed.")
+                } else {
+                    if (try? FileManager.default.attributesOfItem(atPath: link)) != nil {
+                        try FileManager.default.removeItem(atPath: link)
+                        print("Replaced the old \(link).")
+                    }
+                    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+                    print("Linked \(link) -> \(target).")
+                }
+            } catch {
+                printError("error: cannot create \(link): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+            let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            if !path.contains(directory) {
+                print(
+                    "\(directory) is not on PATH: add it (export PATH=\"\(directory):$PATH\"), or docker cannot run "
+                        + "\(Root.CredentialHelper.executableName).")
+            }
+        }
+    }
+}
+
+/// `object` as compact JSON with sorted keys and unescaped slashes, as docker's helpers print it.
+private func json(_ object: [String: String]) -> String {
+    let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import ECRSessions
+import Foundation
+
+extension Root {
+    struct Login: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Log in to a user/password registry (Docker Hub and others) in every target file.",
+            discussion: "Like `docker login --username U --password-stdin HOST`, but written into the [settings] "
+                + "targets and remembered as user-managed: never refreshed, answered by the credential helper, "
+                + "removed with `ecr-sessions logout HOST`. Docker Hub is docker.io (the default).")
+
+        @Option(name: .shortAndLong, help: "The user name.")
+        var username: String
+
+        @Flag(name: .long, help: "Read the password (or access token) from stdin.")
+        var passwordStdin = false
+
+        @Argument(help: "The registry, e.g. ghcr.io (default: docker.io).")
+        var registry = "docker.io"
+
+        @OptionGroup var options: GlobalOptions
+
+        func validate() throws {
+            guard passwordStdin else {
+                throw ValidationError("Pass the password on stdin with --password-stdin (never as an argument).")
+            }
+            if username.isEmpty { throw ValidationError("--username must not be empty.") }
+        }
+
+        func run() throws {
+            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            // As docker does: one trailing line break (from echo or a file) is not part of the password.
+            let password =
+                input.hasSuffix("\r\n")
+                ? String(input.dropLast(2))
+                : input.hasSuffix("\n")
+                    ? String(input.dropLast()) : input
+            guard !password.isEmpty else { throw configurationFailure(ValidationError("stdin held no password.")) }
+            let report: UserLoginReport
+            do {
+                report = try options.sessions().login(registry: registry, username: username, password: password)
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw configurationFailure(error)
+            }
+            for notice in report.notices { printError("warning: \(notice)") }
+            for failure in report.targetErrors { printError("error: \(failure)") }
+            guard report.targetErrors.isEmpty else { throw ExitCode(1) }
+            print("Login Succeeded: \(report.serverURL) (user \(username), kept until `ecr-sessions logout`)")
+        }
+    }
+
+    struct Logout: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Log out of registries by host: remove what ecr-sessions wrote for them and forget them.",
+            discussion: "For user/password logins (`ecr-sessions login`) and ECR registries alike; accounts are "
+                + "logged out with `ecr-sessions accounts logout`.")
+
+        @Argument(help: "The registries, e.g. docker.io or ghcr.io.")
+        var registries: [String]
+
+        @OptionGroup var options: GlobalOptions
+
+        func validate() throws {
+            if registries.isEmpty { throw ValidationError("Name the registries to log out of.") }
+        }
+
+        func run() throws {
+            let report: LogoutReport
+            do {
+                report = try options.sessions().logout(hosts: registries)
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw configurationFailure(error)
+            }
+            printLogout(report)
+            if !report.succeeded { throw ExitCode(1) }
+        }
+    }
+}
