@@ -95,3 +95,39 @@ import TestSupport
         #expect(config.contains("777788889999.dkr.ecr.us-east-1.amazonaws.com"))
     }
 }
+
+@Suite struct SchedulerPacingAndPublicTests {
+    @Test func callsForOneKeyAndRegionArePacedUnderECRsRate() async throws {
+        let pacer = Pacer(callsPerSecond: 20)
+        let start = ContinuousClock.now
+        for _ in 0..<11 { await pacer.waitForTurn("AKIA/eu-west-1") }
+        // Ten intervals of 50 ms after the first call; another key is not held up by this one.
+        #expect(ContinuousClock.now - start >= .milliseconds(500))
+        let other = ContinuousClock.now
+        await pacer.waitForTurn("AKIA/us-east-1")
+        #expect(ContinuousClock.now - other < .milliseconds(50))
+    }
+
+    @Test func anECRPublicAccountLogsInToPublicECRAWS() async throws {
+        let world = try SchedulerWorld(
+            accountCount: 1,
+            config: """
+                [account public]
+                profile = p0
+                public = true
+                """)
+        defer { world.remove() }
+        var environment = world.sessions.environment
+        environment.values["AWS_ENDPOINT_URL_ECR_PUBLIC"] = world.ecr.endpoint.absoluteString
+        let sessions = Sessions(
+            environment: environment, clock: world.clock, transport: world.sessions.transport,
+            retry: world.sessions.retry)
+        let report = try await sessions.refresh()
+        let login = try #require(report.login?.results.first?.logins.first)
+        #expect(login.registry == "public.ecr.aws")
+        #expect(login.region == "us-east-1")
+        #expect(world.ecr.requests.first?.service == "ecr-public")
+        let config = try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8)
+        #expect(config.contains("\"public.ecr.aws\""))
+    }
+}

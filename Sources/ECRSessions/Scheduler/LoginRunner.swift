@@ -9,6 +9,8 @@ public struct LoginRunner: Sendable {
     /// For the endpoint overrides (`AWS_ENDPOINT_URL_ECR` and friends).
     public let environment: Environment
     public let concurrency: Int
+    /// Keeps each (access key, region) under ECR's rate; the key's account is not known before the call.
+    private let pacer = Pacer(callsPerSecond: 15)
 
     public init(
         ecr: ECRClient, credentials: any CredentialProvider, cache: Cache, environment: Environment,
@@ -48,6 +50,7 @@ public struct LoginRunner: Sendable {
         var result = LoginResult(job: job, logins: [], error: nil)
         do {
             let resolved = try await credentials.resolve(profile: job.profile)
+            await pacer.waitForTurn("\(resolved.credentials.accessKeyID)/\(job.region)")
             let tokens: [AuthorizationData]
             if job.isPublic {
                 let endpoint = try ECREndpoint.publicAPI(
