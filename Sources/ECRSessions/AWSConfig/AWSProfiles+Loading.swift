@@ -30,23 +30,10 @@ extension AWSProfiles {
 
     /// The file's text, or "" when there is no such file.
     private static func readText(atPath path: String, name: String) throws(AWSConfigError) -> String {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { return "" }
-            throw .unreadableFile(path: name, reason: String(cString: strerror(code)))
-        }
-        let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var status = stat()
-        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-            throw .unreadableFile(path: name, reason: "it is a directory")
-        }
         do {
-            let data = try file.readToEnd() ?? Data()
-            // Like the SDKs, read bytes that are not UTF-8 as replacement characters rather than refuse the file.
-            return String(decoding: data, as: UTF8.self)
+            return try TextFile.read(atPath: path) ?? ""
         } catch {
-            throw .unreadableFile(path: name, reason: "read failed: \(error.localizedDescription)")
+            throw .unreadableFile(path: name, reason: error.reason)
         }
     }
 

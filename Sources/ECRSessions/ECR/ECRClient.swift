@@ -106,22 +106,12 @@ public struct ECRClient: Sendable {
     ) async throws(ECRError) -> [String: Any] {
         let payload = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
         let signer = SigV4Signer(credentials: credentials, region: region, service: service)
-        var random = SystemRandomNumberGenerator()
-        var attempt = 1
-        while true {
-            let request = HTTPRequest(
-                method: "POST", url: endpoint,
-                headers: [
-                    HTTPHeader("Content-Type", "application/x-amz-json-1.1"),
-                    HTTPHeader("X-Amz-Target", target),
-                ],
-                body: payload)
-            do {
-                return try await send(signer.sign(request, date: clock.now()), credentials: credentials)
-            } catch let error where error.isRetryable && attempt < retry.maxAttempts {
-                try? await Task.sleep(for: retry.delay(afterAttempt: attempt, using: &random))
-                attempt += 1
-            }
+        let request = HTTPRequest(
+            method: "POST", url: endpoint,
+            headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1"), HTTPHeader("X-Amz-Target", target)],
+            body: payload)
+        return try await retry.run(isRetryable: \ECRError.isRetryable) { () async throws(ECRError) in
+            try await send(signer.sign(request, date: clock.now()), credentials: credentials)
         }
     }
 

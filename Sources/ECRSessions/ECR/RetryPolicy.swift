@@ -24,3 +24,22 @@ public struct RetryPolicy: Sendable, Equatable {
         return .nanoseconds(Int64.random(in: 0...nanoseconds, using: &random))
     }
 }
+
+extension RetryPolicy {
+    /// Runs `attempt` until it succeeds, fails with an error `isRetryable` rejects, or `maxAttempts` are used up,
+    /// pausing with jittered backoff between tries. Each try builds (and signs) its request anew.
+    func run<Value, Failure: Error>(
+        isRetryable: (Failure) -> Bool, _ attempt: () async throws(Failure) -> Value
+    ) async throws(Failure) -> Value {
+        var random = SystemRandomNumberGenerator()
+        var tries = 1
+        while true {
+            do {
+                return try await attempt()
+            } catch where isRetryable(error) && tries < maxAttempts {
+                try? await Task.sleep(for: delay(afterAttempt: tries, using: &random))
+                tries += 1
+            }
+        }
+    }
+}

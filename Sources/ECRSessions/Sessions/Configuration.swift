@@ -169,21 +169,10 @@ public struct Configuration: Sendable, Equatable {
 
     /// The file's text; nil when there is no such file (or a file stands where a folder on its path should).
     private static func readText(atPath path: String, name: String) throws(ConfigurationFileError) -> String? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { return nil }
-            throw .unreadableFile(path: name, reason: String(cString: strerror(code)))
-        }
-        let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var status = stat()
-        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-            throw .unreadableFile(path: name, reason: "it is a directory")
-        }
         do {
-            return String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+            return try TextFile.read(atPath: path)
         } catch {
-            throw .unreadableFile(path: name, reason: "read failed: \(error.localizedDescription)")
+            throw .unreadableFile(path: name, reason: error.reason)
         }
     }
 }
