@@ -67,7 +67,8 @@ public final class FakeECR: Sendable {
         public var password: String
         /// The `expiresAt` sent, epoch seconds with their fraction.
         public var expiresAt: Date
-        /// `https://<account>.dkr.ecr.<region>.amazonaws.com`, or `https://public.ecr.aws`.
+        /// `https://<account>.dkr.ecr.<region>.amazonaws.com` (or the account's `setProxyEndpoint` choice), or
+        /// `https://public.ecr.aws`.
         public var proxyEndpoint: String
         /// The registry host, as docker config files key it.
         public var registryHost: String { String(proxyEndpoint.dropFirst("https://".count)) }
@@ -128,6 +129,19 @@ public final class FakeECR: Sendable {
     public var tokenLifetime: TimeInterval {
         get { service.state.withLock { $0.tokenLifetime } }
         set { service.state.withLock { $0.tokenLifetime = newValue } }
+    }
+
+    /// Makes every private token for `account`'s registry name `proxyEndpoint` (`https://localhost:5000`) instead
+    /// of `https://<account>.dkr.ecr.<region>.amazonaws.com`, so a real registry can stand in for ECR's.
+    /// `nil` brings back ECR's host.
+    public func setProxyEndpoint(_ proxyEndpoint: String?, account: String) {
+        service.state.withLock { $0.proxyEndpoints[account] = proxyEndpoint }
+    }
+
+    /// Makes every token issued to a caller of `account` carry `password` instead of a random one, so a real
+    /// registry can be told it before the token exists. `nil` brings back random passwords.
+    public func setPassword(_ password: String?, account: String) {
+        service.state.withLock { $0.passwords[account] = password }
     }
 
     // MARK: Faults
@@ -247,6 +261,8 @@ private final class Service: Sendable {
         var accountOutages: Set<String> = []
         var requests: [FakeECR.Request] = []
         var lastTokens: [TokenKey: FakeECR.IssuedToken] = [:]
+        var proxyEndpoints: [String: String] = [:]
+        var passwords: [String: String] = [:]
         var inFlight = 0
         var maxInFlight = 0
 
@@ -481,8 +497,11 @@ private final class Service: Sendable {
     private func issue(_ operation: Operation, account: String, region: String, registryIDs: [String], expired: Bool)
         -> (body: [String: Any], count: Int)
     {
+        let (fixedPassword, proxyEndpoints) = state.withLock { ($0.passwords[account], $0.proxyEndpoints) }
         var random = SystemRandomNumberGenerator()
-        let password = Data((0..<48).map { _ in UInt8.random(in: .min ... .max, using: &random) }).base64EncodedString()
+        let password =
+            fixedPassword
+            ?? Data((0..<48).map { _ in UInt8.random(in: .min ... .max, using: &random) }).base64EncodedString()
         let authorizationToken = Data("AWS:\(password)".utf8).base64EncodedString()
         let now = clock.now()
         let lifetime = expired ? -3600 : state.withLock { $0.tokenLifetime }
@@ -503,7 +522,8 @@ private final class Service: Sendable {
         case .privateToken:
             var entries: [[String: Any]] = []
             for registry in registryIDs.isEmpty ? [account] : registryIDs {
-                let issued = token("https://" + ECREndpoint.registryHost(account: registry, region: region))
+                let ecrHost = ECREndpoint.registryHost(account: registry, region: region)
+                let issued = token(proxyEndpoints[registry] ?? "https://" + ecrHost)
                 state.withLock { $0.lastTokens[TokenKey(service: "ecr", account: registry, region: region)] = issued }
                 entries.append([
                     "authorizationToken": authorizationToken, "expiresAt": expiresAt,
