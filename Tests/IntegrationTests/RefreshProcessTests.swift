@@ -91,7 +91,10 @@ import TestSupport
         try await Task.sleep(for: .seconds(1))
         #expect(ecr.requests.count == 3, "the first pass logs every registry in")
         kill(daemon.processIdentifier, SIGHUP)
-        try await Task.sleep(for: .seconds(9))
+        try await Task.sleep(for: .seconds(3))
+        // An edit of the config file is noticed without a signal.
+        try sandbox.write(".config/ecr-sessions/config", "[settings]\nrefresh_before = 4s  # edited\n")
+        try await Task.sleep(for: .seconds(6))
         // Renewals at about 4 s and 8 s after the first pass; a busy loop would show far more.
         let perRegistry = ecr.requestCount(account: "200000000000", region: "us-east-1")
         #expect(perRegistry >= 2 && perRegistry <= 4, "\(perRegistry) requests for one registry in 10 s")
@@ -104,6 +107,7 @@ import TestSupport
         let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(daemon.terminationStatus == 0, "\(log)")
         #expect(log.contains("pass (reload requested)"), "\(log)")
+        #expect(log.contains("pass (configuration changed)"), "\(log)")
         #expect(log.contains("renewed 200000000000.dkr.ecr.us-east-1.amazonaws.com"), "\(log)")
         #expect(log.hasSuffix("stopped\n"), "\(log)")
         #expect(!log.contains("secret-of-account"), "\(log)")
