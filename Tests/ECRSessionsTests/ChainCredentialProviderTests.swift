@@ -155,9 +155,10 @@ private final class FixedMFAPrompt: MFAPrompt {
         #expect(resolved.region == "eu-west-1")
         let requests = transport.requests
         try #require(requests.count == 2)
-        #expect(requests.map { formFields($0)["RoleArn"] } == [
-            "arn:aws:iam::111111111111:role/hub", "arn:aws:iam::222222222222:role/app",
-        ])
+        #expect(
+            requests.map { formFields($0)["RoleArn"] } == [
+                "arn:aws:iam::111111111111:role/hub", "arn:aws:iam::222222222222:role/app",
+            ])
         #expect(requests.map(signingKey) == ["AKIABASE", "ASIAHUB"])
         #expect(requests.allSatisfy { $0.url.host == "sts.eu-west-1.amazonaws.com" })
         let hub = formFields(requests[0])
@@ -308,10 +309,11 @@ private final class FixedMFAPrompt: MFAPrompt {
         }
         #expect(Set(keys) == ["ASIAAPP", "ASIAAPP2", "ASIAHUB"])
         // hub once, then app and app2 once each.
-        #expect(transport.requests.compactMap { formFields($0)["RoleArn"] }.sorted() == [
-            "arn:aws:iam::111111111111:role/hub", "arn:aws:iam::222222222222:role/app",
-            "arn:aws:iam::333333333333:role/app2",
-        ])
+        #expect(
+            transport.requests.compactMap { formFields($0)["RoleArn"] }.sorted() == [
+                "arn:aws:iam::111111111111:role/hub", "arn:aws:iam::222222222222:role/app",
+                "arn:aws:iam::333333333333:role/app2",
+            ])
     }
 
     @Test(

@@ -1,7 +1,7 @@
 import ECRSessions
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A moto_server with signature checks on, an IAM user's key in moto's default account (123456789012), and a role
 /// `ecr-pull` in each of two other accounts that the user may assume.
@@ -158,7 +158,8 @@ actor CrossAccountMoto {
             #expect(result.stdout.contains("Login Succeeded: \(host)"), "\(result)")
         }
         #expect(
-            result.stderr.contains("source_profile of profile 'loop-a' formed an infinite loop (loop-a -> loop-b -> loop-a)"),
+            result.stderr.contains(
+                "source_profile of profile 'loop-a' formed an infinite loop (loop-a -> loop-b -> loop-a)"),
             "\(result)")
         #expect(
             result.stderr.contains(

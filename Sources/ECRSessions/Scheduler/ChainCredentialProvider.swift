@@ -46,7 +46,8 @@ public struct ChainCredentialProvider: CredentialProvider {
         let block = profiles.profiles[profile]
         let hop = try Hop(
             profile: profile, region: profiles.region(ofProfile: profile, environment: environment),
-            endpointURL: block?["endpoint_url"], serviceEndpointURLs: block.map(profiles.serviceEndpointURLs(for:)) ?? [:],
+            endpointURL: block?["endpoint_url"],
+            serviceEndpointURLs: block.map(profiles.serviceEndpointURLs(for:)) ?? [:],
             environment: environment)
         var credentials = try await baseCredentials(chain.base, hop)
         for role in chain.roles {
@@ -163,7 +164,8 @@ public struct ChainCredentialProvider: CredentialProvider {
                 profile: web.profile, path: path, reason: (error as NSError).localizedDescription)
         }
         guard !token.isEmpty else {
-            throw CredentialChainError.webIdentityTokenUnreadable(profile: web.profile, path: path, reason: "it is empty")
+            throw CredentialChainError.webIdentityTokenUnreadable(
+                profile: web.profile, path: path, reason: "it is empty")
         }
         let request = WebIdentityRoleRequest(
             roleARN: web.roleARN, sessionName: web.sessionName ?? STSClient.defaultSessionName(now: clock.now()),
@@ -217,7 +219,8 @@ public struct ChainCredentialProvider: CredentialProvider {
                 externalID: role.externalID, durationSeconds: role.durationSeconds, mfaSerial: role.mfaSerial)
             if let serial = role.mfaSerial {
                 guard let mfaPrompt else {
-                    throw CredentialChainError.mfaRequired(profile: hop.profile, roleProfile: role.profile, serial: serial)
+                    throw CredentialChainError.mfaRequired(
+                        profile: hop.profile, roleProfile: role.profile, serial: serial)
                 }
                 request.mfaCode = try await mfaPrompt.code(serial: serial, roleARN: role.roleARN, profile: hop.profile)
             }
