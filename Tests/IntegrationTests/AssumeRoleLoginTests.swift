@@ -167,4 +167,37 @@ actor CrossAccountMoto {
                     + "`ecr-sessions accounts login needs-mfa` in a terminal"), "\(result)")
         #expect(!result.stdout.contains(key.secretAccessKey) && !result.stderr.contains(key.secretAccessKey))
     }
+
+    @Test func anMFAProfileAsksOnlyOnATerminalAndRefreshReusesItsSession() async throws {
+        defer { sandbox.remove() }
+        try sandbox.write(
+            ".aws/config",
+            """
+            [profile source]
+            region = eu-north-1
+
+            [profile needs-mfa]
+            role_arn = arn:aws:iam::\(CrossAccountMoto.accounts[1]):role/ecr-pull
+            source_profile = source
+            mfa_serial = arn:aws:iam::123456789012:mfa/someone
+            region = us-east-1
+            """)
+        let before = try await moto.assumedRoleCount()
+        // util-linux `script` gives the command a terminal; the code is typed on it. (moto does not check the code.)
+        let login = try run(
+            try #require(which("script")),
+            ["-qec", "\(CLISandbox.executable) accounts login needs-mfa", "/dev/null"],
+            environment: sandbox.environment, input: "123456\n", currentDirectory: sandbox.home.path)
+        #expect(login.status == 0, "\(login)")
+        #expect(login.stdout.contains("MFA code for arn:aws:iam::123456789012:mfa/someone"), "\(login)")
+        #expect(login.stdout.contains("Login Succeeded: \(hostB)"), "\(login)")
+        #expect(try await moto.assumedRoleCount() == before + 1)
+
+        // No terminal: nobody is asked, and the session from the login serves the refresh.
+        let refresh = try sandbox.run("refresh", "--force")
+        #expect(refresh.status == 0, "\(refresh)")
+        #expect(refresh.stdout.contains("Login Succeeded: \(hostB)"), "\(refresh)")
+        #expect(!refresh.stderr.contains("MFA code"), "\(refresh)")
+        #expect(try await moto.assumedRoleCount() == before + 1)
+    }
 }
