@@ -478,7 +478,12 @@ private final class FixedMFAPrompt: MFAPrompt {
             _ = try await provider(sts, config: Self.ssoConfig, credentials: "").resolve(profile: "corp")
         }
         #expect(error?.kind == .notLoggedIn)
-        #expect(error?.description.contains("aws sso login --profile corp") == true)
+        #expect(error?.description.contains("aws sso login --profile corp`") == true)
+        // A role chained from the SSO profile names the profile that `aws sso login` can use.
+        let chained = await #expect(throws: SSOError.self) {
+            _ = try await provider(sts, config: Self.ssoConfig, credentials: "").resolve(profile: "corpapp")
+        }
+        #expect(chained?.profile == "corp")
     }
 
     @Test func credentialProcessOutputIsCachedUntilItExpires() async throws {

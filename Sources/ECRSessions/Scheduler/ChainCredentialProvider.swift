@@ -41,6 +41,8 @@ public struct ChainCredentialProvider: CredentialProvider {
         self.processTimeout = processTimeout
     }
 
+    /// The profile's credentials at the end of its chain, with its region and endpoint settings. Every STS and SSO
+    /// call uses the selected profile's region and endpoints, as the AWS CLI's clients do.
     public func resolve(profile: String) async throws -> ResolvedProfile {
         let chain = try chain(forProfile: profile)
         let block = profiles.profiles[profile]
@@ -186,9 +188,10 @@ public struct ChainCredentialProvider: CredentialProvider {
         let roleName = try require(sso.roleName, "sso_role_name")
         let startURL = try require(sso.startURL, "sso_start_url")
         let ssoRegion = try require(sso.region, "sso_region")
-        // `aws sso login` caches the token under the session's name, or for legacy profiles under the start URL.
+        // `aws sso login` caches the token under the session's name, or for legacy profiles under the start URL. The
+        // profile named in errors is the one with the SSO settings: `aws sso login --profile` needs those.
         let token = try SSOTokenCache.token(
-            key: sso.session ?? startURL, profile: hop.profile, environment: environment, now: clock.now())
+            key: sso.session ?? startURL, profile: sso.profile, environment: environment, now: clock.now())
         let endpoint = try SSOEndpoint.url(
             ssoRegion: ssoRegion, environment: environment,
             profileServiceEndpoint: hop.serviceEndpointURLs["sso"], profileEndpoint: hop.endpointURL)
@@ -198,7 +201,7 @@ public struct ChainCredentialProvider: CredentialProvider {
             label: "SSO role \(roleName) in \(accountID) of '\(sso.profile)'"
         ) {
             try await client.roleCredentials(
-                accountID: accountID, roleName: roleName, token: token, endpoint: endpoint, profile: hop.profile)
+                accountID: accountID, roleName: roleName, token: token, endpoint: endpoint, profile: sso.profile)
         }
     }
 
@@ -233,7 +236,7 @@ public struct ChainCredentialProvider: CredentialProvider {
     // MARK: The session cache
 
     /// The credentials stored under the hash of `key` while they have `sessionMargin` left, else `fetch`'s,
-    /// stored. One fetch per key at a time in this provider; its result (or error) serves every caller.
+    /// stored. One fetch per key in this provider's lifetime; its result (or error) serves every caller.
     private func session(
         key parts: [String], label: String, fetch: @escaping @Sendable () async throws -> AWSCredentials
     ) async throws -> AWSCredentials {
