@@ -40,7 +40,10 @@ extension Root.Accounts {
                 return
             }
             let now = sessions.clock.now()
-            let report = try await sessions.login(accounts, concurrency: concurrency) { result in
+            // Only a person at a terminal can type an MFA code; anywhere else such a role fails with its reason.
+            let report = try await sessions.login(
+                accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive()
+            ) { result in
                 printLoginResult(result, now: now, quiet: false)
             }
             printLoginProblems(report)

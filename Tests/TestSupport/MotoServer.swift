@@ -81,7 +81,7 @@ public final class MotoServer: @unchecked Sendable {
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret)
     }
 
-    /// Creates an IAM role that any AWS principal may assume and returns its ARN. Without `credentials` the role is
+    /// Creates an IAM role that any AWS principal may assume, allowed to do anything, and returns its ARN. Without `credentials` the role is
     /// in moto's default account (123456789012); with an assumed role's credentials it is in that role's account.
     /// Call before `enableSignatureChecks()`.
     public func createRole(_ name: String, credentials: AWSCredentials? = nil) async throws -> String {
@@ -91,7 +91,22 @@ public final class MotoServer: @unchecked Sendable {
             ["Action": "CreateRole", "RoleName": name, "AssumeRolePolicyDocument": trust],
             credentials: credentials)
         guard let arn = element("Arn", in: answer) else { throw SetupFailure(step: "CreateRole", answer: answer) }
+        // With signature checks on, moto also applies IAM policies: the role's sessions need one to call ECR.
+        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+        _ = try await iam(
+            ["Action": "PutRolePolicy", "RoleName": name, "PolicyName": "everything", "PolicyDocument": policy],
+            credentials: credentials)
         return arn
+    }
+
+    /// How many AssumeRole and AssumeRoleWithWebIdentity calls moto has answered so far, in every account: the
+    /// sessions it keeps, as its own `/moto-api/data.json` lists them.
+    public func assumedRoleCount() async throws -> Int {
+        let request = HTTPRequest(method: "GET", url: URL(string: "\(endpoint)/moto-api/data.json")!)
+        let response = try await transport.send(request)
+        let data = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+        let sts = data?["sts"] as? [String: Any]
+        return (sts?["AssumedRole"] as? [Any])?.count ?? 0
     }
 
     /// From now on moto checks every request's signature (and the caller's IAM policies) with botocore's code.

@@ -8,6 +8,8 @@ public struct ResolvedProfile: Sendable, Equatable, CustomStringConvertible {
         case environment
         /// The keys of a profile; the location is where `aws_access_key_id` is written.
         case profile(String, SourceLocation)
+        /// Temporary credentials from a chain: assumed roles, `credential_process`, SSO, web identity.
+        case chain(CredentialChain)
     }
 
     /// The selected profile's name: the explicit one, else `AWS_PROFILE`, else `default`.
@@ -38,6 +40,7 @@ public struct ResolvedProfile: Sendable, Equatable, CustomStringConvertible {
             switch credentialsOrigin {
             case .environment: "AWS_ACCESS_KEY_ID"
             case .profile(let name, let location): "profile '\(name)' (\(location))"
+            case .chain(let chain): chain.description
             }
         return
             "profile '\(profile)': access key \(credentials.accessKeyID) from \(origin), region \(region ?? "not set")"
@@ -90,7 +93,8 @@ extension AWSProfiles {
     ///
     /// With no explicit profile, `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`) win over
     /// any profile, even one named by `AWS_PROFILE`. Only static keys resolve for now; a profile set up any other
-    /// way is `AWSConfigError.unsupportedCredentialSource`.
+    /// way is `AWSConfigError.unsupportedCredentialSource`: resolving those needs the network, which is
+    /// `ChainCredentialProvider`'s business.
     public func resolve(profile explicit: String? = nil, environment: Environment) throws(AWSConfigError)
         -> ResolvedProfile
     {
@@ -109,17 +113,37 @@ extension AWSProfiles {
                 throw .unsupportedCredentialSource(profile: name, setting: setting)
             }
             credentials = keys.credentials
-            let keysProfile = profiles[keys.profile]
-            let written = keysProfile?.properties["aws_access_key_id"]?.location ?? keysProfile?.location
-            origin = .profile(keys.profile, written ?? SourceLocation(file: "", line: 0))
+            origin = self.origin(of: keys)
         }
+        return resolved(profile: name, credentials: credentials, origin: origin, environment: environment)
+    }
+
+    /// Static keys' origin: their profile, and where `aws_access_key_id` is written.
+    func origin(of keys: AccessKey) -> ResolvedProfile.CredentialsOrigin {
+        let keysProfile = profiles[keys.profile]
+        let written = keysProfile?.properties["aws_access_key_id"]?.location ?? keysProfile?.location
+        return .profile(keys.profile, written ?? SourceLocation(file: "", line: 0))
+    }
+
+    /// `profile`'s region and endpoint settings, with credentials found elsewhere.
+    func resolved(
+        profile name: String, credentials: AWSCredentials, origin: ResolvedProfile.CredentialsOrigin,
+        environment: Environment
+    ) -> ResolvedProfile {
+        let block = profiles[name]
         return ResolvedProfile(
             profile: name,
             credentials: credentials,
             credentialsOrigin: origin,
-            region: environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? block?["region"],
+            region: region(ofProfile: name, environment: environment),
             profileEndpointURL: block?["endpoint_url"],
             serviceEndpointURLs: block.map(serviceEndpointURLs(for:)) ?? [:])
+    }
+
+    /// The region requests for `profile` go to: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's
+    /// `region`; nil when none is set.
+    public func region(ofProfile name: String, environment: Environment) -> String? {
+        environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? profiles[name]?["region"]
     }
 
     /// Every profile set up to yield credentials, by name, with the kind of source its settings select.
@@ -156,7 +180,7 @@ extension AWSProfiles {
     }
 
     /// `endpoint_url` per service from the `[services name]` block the profile names.
-    private func serviceEndpointURLs(for profile: AWSSettingsBlock) -> [String: String] {
+    func serviceEndpointURLs(for profile: AWSSettingsBlock) -> [String: String] {
         guard let blockName = profile["services"], let block = services[blockName] else { return [:] }
         return block.properties.compactMapValues { property in
             property.subProperties["endpoint_url"].flatMap { $0.isEmpty ? nil : $0 }

@@ -251,6 +251,21 @@ public final class Cache: Sendable {
             saved_at REAL NOT NULL
         ) STRICT;
         """,
+        // Temporary credentials of credential chains (assumed roles, credential_process, SSO, web identity), reused
+        // until shortly before they expire so that many accounts assumed from one source do not call STS on every
+        // refresh. `key` is a hash of the chain step's settings and its source, never a secret itself. See
+        // Cache+Sessions.swift.
+        """
+        CREATE TABLE sessions (
+            key TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            access_key_id TEXT NOT NULL,
+            secret_access_key TEXT NOT NULL,
+            session_token TEXT,
+            expires_at REAL NOT NULL,
+            stored_at REAL NOT NULL
+        ) STRICT;
+        """,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.
@@ -313,6 +328,7 @@ public final class Cache: Sendable {
         return logins
     }
 
+    /// Runs `body` with the connection held, mapping SQLite's errors to `CacheError`.
     func withDatabase<T: Sendable>(
         _ body: (SQLiteDatabase) throws(SQLiteError) -> T
     ) throws(CacheError) -> T {

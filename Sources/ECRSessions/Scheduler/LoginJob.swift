@@ -30,23 +30,8 @@ public struct LoginResult: Sendable, Equatable {
     public var succeeded: Bool { error == nil }
 }
 
-/// Resolves a profile to credentials and endpoint settings. The real one reads the AWS files; later sources
-/// (assumed roles, SSO, credential processes) plug in here.
+/// Resolves a profile to credentials and endpoint settings. The real one, `ChainCredentialProvider`, follows the
+/// AWS files' credential chains; tests pass their own.
 public protocol CredentialProvider: Sendable {
     func resolve(profile: String) async throws -> ResolvedProfile
-}
-
-/// Profiles from the AWS config and credentials files, as the AWS CLI resolves them.
-public struct ProfileCredentialProvider: CredentialProvider {
-    public let profiles: AWSProfiles
-    public let environment: Environment
-
-    public init(profiles: AWSProfiles, environment: Environment) {
-        self.profiles = profiles
-        self.environment = environment
-    }
-
-    public func resolve(profile: String) async throws -> ResolvedProfile {
-        try profiles.resolve(profile: profile, environment: environment)
-    }
 }

@@ -44,10 +44,7 @@ extension Sessions {
         let now = clock.now()
         var login = cached
         if cached.expiresAt <= now.addingTimeInterval(Self.passwordFreshness) {
-            let runner = LoginRunner(
-                ecr: ECRClient(transport: transport, clock: clock),
-                credentials: ProfileCredentialProvider(profiles: try awsProfiles(), environment: environment),
-                cache: cache, environment: environment)
+            let runner = try loginRunner()
             let isPublic = host == "public.ecr.aws"  // ECR Public: one registry, signed in us-east-1
             let job = LoginJob(
                 profile: cached.profile, region: cached.region, isPublic: isPublic,

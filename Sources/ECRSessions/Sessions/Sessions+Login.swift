@@ -34,6 +34,20 @@ extension Sessions {
         Account.accounts(configuration: try configuration(), profiles: try awsProfiles(), environment: environment)
     }
 
+    /// Follows every kind of credential chain, keeping temporary credentials in the cache.
+    func credentialProvider(mfaPrompt: (any MFAPrompt)? = nil) throws -> ChainCredentialProvider {
+        ChainCredentialProvider(
+            profiles: try awsProfiles(), environment: environment, transport: transport, clock: clock, retry: retry,
+            sessions: try cache(), mfaPrompt: mfaPrompt)
+    }
+
+    /// The runner every login of this process goes through: the ECR client, the credential chains, the cache.
+    func loginRunner(concurrency: Int = 16, mfaPrompt: (any MFAPrompt)? = nil) throws -> LoginRunner {
+        LoginRunner(
+            ecr: ecrClient, credentials: try credentialProvider(mfaPrompt: mfaPrompt), cache: try cache(),
+            environment: environment, concurrency: concurrency)
+    }
+
     /// Selects `names` among the accounts, or every enabled one when `names` is empty. An unknown name is a
     /// configuration error that lists the known ones.
     public func accounts(named names: [String]) throws -> [Account] {
@@ -52,16 +66,14 @@ extension Sessions {
 
     /// Logs `accounts` in now (only the `selected` jobs, when given), concurrently (`concurrency`, else the config
     /// file's), and writes every fresh token into the registry config files of each account's targets. `progress`
-    /// sees each result as soon as it is known.
+    /// sees each result as soon as it is known. A role with `mfa_serial` asks `mfaPrompt` for a code when it has
+    /// no valid session; with no prompt (refresh, daemon, no terminal) it fails with a clear error.
     public func login(
         _ accounts: [Account], concurrency: Int? = nil, only selected: Set<LoginJob>? = nil,
-        progress: @Sendable (LoginResult) -> Void = { _ in }
+        mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in }
     ) async throws -> LoginReport {
         let settings = try configuration()?.settings ?? Configuration.Settings()
-        let runner = LoginRunner(
-            ecr: ecrClient,
-            credentials: ProfileCredentialProvider(profiles: try awsProfiles(), environment: environment),
-            cache: try cache(), environment: environment, concurrency: concurrency ?? settings.concurrency)
+        let runner = try loginRunner(concurrency: concurrency ?? settings.concurrency, mfaPrompt: mfaPrompt)
         let jobs = accounts.flatMap(\.jobs).filter { selected?.contains($0) ?? true }
         let results = await runner.run(jobs, progress: progress)
         var report = LoginReport(

@@ -9,38 +9,51 @@ extension Sessions {
     /// region), from the cache while fresh, else fetched now and cached. Credentials from the environment are
     /// never cached under a profile's name.
     public func loginPassword(profile explicit: String?, region explicitRegion: String?) async throws -> String {
-        let resolved = try awsProfiles().resolve(profile: explicit, environment: environment)
-        guard let region = explicitRegion ?? resolved.region else {
-            throw ConfigurationError(
-                "no region for profile '\(resolved.profile)': pass --region, set AWS_REGION, or add 'region = ...'")
-        }
+        let profiles = try awsProfiles()
+        let name = AWSProfiles.selectedProfile(explicit: explicit, environment: environment)
         let token: AuthorizationToken
-        if case .environment = resolved.credentialsOrigin {
+        if explicit == nil, AWSProfiles.environmentCredentials(environment) != nil {
+            let resolved = try profiles.resolve(profile: nil, environment: environment)
+            let region = try requireRegion(explicitRegion ?? resolved.region, profile: name)
             let endpoint = try ECREndpoint.privateAPI(
                 region: region, override: resolved.endpointURL(forService: "ecr", environment: environment))
             let tokens = try await ecrClient.authorizationTokens(
                 credentials: resolved.credentials, region: region, endpoint: endpoint)
             token = tokens[0].token
-        } else if let cached = try cache().freshLogin(
-            profile: resolved.profile, region: region, validAt: clock.now().addingTimeInterval(Self.passwordFreshness))
-        {
-            token = cached.token
         } else {
-            let runner = LoginRunner(
-                ecr: ecrClient,
-                credentials: ProfileCredentialProvider(profiles: try awsProfiles(), environment: environment),
-                cache: try cache(), environment: environment)
-            let result = await runner.login(LoginJob(profile: resolved.profile, region: region))
-            guard let login = result.logins.first, result.error == nil else {
-                throw LoginFailure(description: "\(result.job): \(result.error ?? "ECR returned no token")")
+            let provider = try credentialProvider()
+            // A profile that cannot work as written is a configuration error, found before any network call.
+            _ = try provider.chain(forProfile: name)
+            let region = try requireRegion(
+                explicitRegion ?? profiles.region(ofProfile: name, environment: environment), profile: name)
+            if let cached = try cache().freshLogin(
+                profile: name, region: region, validAt: clock.now().addingTimeInterval(Self.passwordFreshness))
+            {
+                token = cached.token
+            } else {
+                let runner = LoginRunner(
+                    ecr: ecrClient, credentials: provider, cache: try cache(), environment: environment)
+                let result = await runner.login(LoginJob(profile: name, region: region))
+                guard let login = result.logins.first, result.error == nil else {
+                    throw LoginFailure(description: "\(result.job): \(result.error ?? "ECR returned no token")")
+                }
+                token = login.token
             }
-            token = login.token
         }
         guard let password = token.credentials?.password else {
             throw ECRError(.malformedResponse, detail: "the token is not base64 of user:password")
         }
         return password
     }
+}
+
+/// `region`, or a configuration error saying how to set one.
+private func requireRegion(_ region: String?, profile: String) throws(ConfigurationError) -> String {
+    guard let region else {
+        throw ConfigurationError(
+            "no region for profile '\(profile)': pass --region, set AWS_REGION, or add 'region = ...'")
+    }
+    return region
 }
 
 /// A login that was tried and failed; the text names the profile and region and says what to do.
