@@ -120,17 +120,9 @@ public struct SSOClient: Sendable {
         let request = HTTPRequest(
             method: "GET", url: url, headers: [HTTPHeader("x-amz-sso_bearer_token", token.accessToken)])
         let role = "role \(roleName) in account \(accountID)"
-        var random = SystemRandomNumberGenerator()
-        var attempt = 1
-        while true {
-            do {
-                return try credentials(
-                    from: try await send(request, role: role, token: token, profile: profile),
-                    role: role, profile: profile)
-            } catch let error where error.isRetryable && attempt < retry.maxAttempts {
-                try? await Task.sleep(for: retry.delay(afterAttempt: attempt, using: &random))
-                attempt += 1
-            }
+        return try await retry.run(isRetryable: \SSOError.isRetryable) { () async throws(SSOError) in
+            try credentials(
+                from: try await send(request, role: role, token: token, profile: profile), role: role, profile: profile)
         }
     }
 

@@ -156,16 +156,9 @@ extension STSClient {
             method: "POST", url: call.endpoint,
             headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: call.body)
-        var random = SystemRandomNumberGenerator()
-        var attempt = 1
-        while true {
+        return try await retry.run(isRetryable: \STSError.isRetryable) { () async throws(STSError) in
             let request = call.signer.map { $0.sign(unsigned, date: clock.now()) } ?? unsigned
-            do {
-                return try assumedRole(from: try await send(request, call), call)
-            } catch let error where error.isRetryable && attempt < retry.maxAttempts {
-                try? await Task.sleep(for: retry.delay(afterAttempt: attempt, using: &random))
-                attempt += 1
-            }
+            return try assumedRole(from: try await send(request, call), call)
         }
     }
 
