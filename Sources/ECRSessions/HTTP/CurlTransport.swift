@@ -38,7 +38,6 @@ public final class CurlTransport: HTTPTransport {
     private let idleHandles = Mutex<[CurlEasyHandle]>([])
 
     public init(settings: CurlSettings) {
-        CurlTransport.initializeLibcurl
         self.settings = settings
     }
 
@@ -47,6 +46,8 @@ public final class CurlTransport: HTTPTransport {
     }()
 
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+        // On first use, not at start-up: `status` and a `refresh` with nothing due never pay for TLS set-up.
+        CurlTransport.initializeLibcurl
         let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         let settings = settings
         let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in
