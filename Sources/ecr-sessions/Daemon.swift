@@ -86,7 +86,9 @@ private func log(_ event: DaemonEvent, now: Date) {
                 log("error: \(result.job): \(error)", now: now)
             } else {
                 for login in result.logins {
-                    log("renewed \(login.registry) (profile \(login.profile)), expires \(login.expiresAt.iso8601)", now: now)
+                    log(
+                        "renewed \(login.registry) (profile \(login.profile)), expires \(login.expiresAt.iso8601)",
+                        now: now)
                 }
             }
         }

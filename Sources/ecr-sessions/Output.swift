@@ -37,7 +37,8 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
     return all.map { row in
         row.indices.map { column in
-            column == row.count - 1 ? row[column] : row[column].padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            column == row.count - 1
+                ? row[column] : row[column].padding(toLength: widths[column], withPad: " ", startingAt: 0)
         }.joined(separator: "  ")
     }.joined(separator: "\n")
 }
@@ -55,7 +56,8 @@ func printLoginResult(_ result: LoginResult, now: Date, quiet: Bool) {
     guard !quiet else { return }
     for login in result.logins {
         print(
-            "Login Succeeded: \(login.registry) (profile \(login.profile), expires \(relative(login.expiresAt, to: now)))")
+            "Login Succeeded: \(login.registry) (profile \(login.profile), expires \(relative(login.expiresAt, to: now)))"
+        )
     }
 }
 

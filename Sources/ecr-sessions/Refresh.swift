@@ -37,7 +37,9 @@ extension Root {
             }
             if let holder = report.heldBy {
                 if !quiet {
-                    print("Another ecr-sessions refresh is running\(holder.pid.map { " (pid \($0))" } ?? ""); nothing to do.")
+                    print(
+                        "Another ecr-sessions refresh is running\(holder.pid.map { " (pid \($0))" } ?? ""); nothing to do."
+                    )
                 }
                 return
             }

@@ -120,7 +120,9 @@ private func editCrontab(adding: Bool, timer: RefreshTimer) throws {
     // `crontab -l` fails with "no crontab for USER" when there is none yet: that is an empty crontab.
     let current = list.status == 0 ? list.output : ""
     guard let updated = adding ? timer.crontab(adding: current) : timer.crontab(removingFrom: current) else {
-        print(adding ? "The crontab line is already installed:\n\(timer.cronLine)" : "No ecr-sessions line in the crontab.")
+        print(
+            adding
+                ? "The crontab line is already installed:\n\(timer.cronLine)" : "No ecr-sessions line in the crontab.")
         return
     }
     let write = runChild(crontab, ["-"], input: updated)
@@ -136,7 +138,9 @@ private func executableOnPath(_ name: String) -> String? {
     return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-private func runChild(_ executable: String, _ arguments: [String], input: String? = nil) -> (status: Int32, output: String) {
+private func runChild(_ executable: String, _ arguments: [String], input: String? = nil) -> (
+    status: Int32, output: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

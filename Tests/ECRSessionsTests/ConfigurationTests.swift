@@ -260,7 +260,8 @@ struct ConfigurationTests {
             ErrorCase(
                 text: "[settings]\nrefresh = 3h\n",
                 error: .unknownKey(
-                    key: "refresh", section: "[settings]", allowed: ["refresh_before", "targets", "concurrency", "cred_helpers"],
+                    key: "refresh", section: "[settings]",
+                    allowed: ["refresh_before", "targets", "concurrency", "cred_helpers"],
                     location: at(2)),
                 description: "\(defaultName) line 2: unknown key 'refresh' in [settings]; allowed: refresh_before, "
                     + "targets, concurrency, cred_helpers."),

@@ -1,14 +1,15 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import ECRSessions
 
 @Suite struct CurlTransportTests {
     @Test func sendsMethodHeadersAndBodyAndReadsTheAnswer() async throws {
         let server = try LoopbackHTTPServer { request in
-            let echo = "\(request.method) \(request.url.path) \(request.header("X-Amz-Target") ?? "-") "
+            let echo =
+                "\(request.method) \(request.url.path) \(request.header("X-Amz-Target") ?? "-") "
                 + String(decoding: request.body, as: UTF8.self)
             return HTTPResponse(status: 201, headers: [HTTPHeader("X-Answer", "yes")], body: Data(echo.utf8))
         }
@@ -75,7 +76,9 @@ import TestSupport
     @Test func slowRequestsRunConcurrentlyBeyondTheCoreCount() async throws {
         let inFlight = Mutex((now: 0, most: 0))
         let server = try LoopbackHTTPServer { _ in
-            inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            inFlight.withLock {
+                $0.now += 1; $0.most = max($0.most, $0.now)
+            }
             Thread.sleep(forTimeInterval: 0.3)
             inFlight.withLock { $0.now -= 1 }
             return HTTPResponse(status: 200)

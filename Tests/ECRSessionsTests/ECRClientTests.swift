@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import ECRSessions
 
@@ -75,12 +75,36 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (400, #"{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match. The Canonical String was x-amz-security-token:SESSIONTOKENVALUE"}"#, ECRError.Kind.invalidSignature),
-        (400, #"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#, .unknownAccessKey),
-        (400, #"{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}"#, .expiredCredentials),
-        (400, #"{"__type":"com.amazonaws.ecr#AccessDeniedException","message":"not authorized to perform: ecr:GetAuthorizationToken"}"#, .accessDenied),
-        (403, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>mismatch SESSIONTOKENVALUE</Message></Error></ErrorResponse>", .invalidSignature),
-        (403, "<Response><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></Response>", .unknownAccessKey),
+        (
+            400,
+            #"{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match. The Canonical String was x-amz-security-token:SESSIONTOKENVALUE"}"#,
+            ECRError.Kind.invalidSignature
+        ),
+        (
+            400,
+            #"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#,
+            .unknownAccessKey
+        ),
+        (
+            400,
+            #"{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}"#,
+            .expiredCredentials
+        ),
+        (
+            400,
+            #"{"__type":"com.amazonaws.ecr#AccessDeniedException","message":"not authorized to perform: ecr:GetAuthorizationToken"}"#,
+            .accessDenied
+        ),
+        (
+            403,
+            "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>mismatch SESSIONTOKENVALUE</Message></Error></ErrorResponse>",
+            .invalidSignature
+        ),
+        (
+            403,
+            "<Response><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></Response>",
+            .unknownAccessKey
+        ),
         (400, #"{"__type":"InvalidParameterException","message":"bad"}"#, .service(code: "InvalidParameterException")),
     ])
     func mapsErrorBodiesToWhatTheUserShouldDo(status: Int, body: String, kind: ECRError.Kind) async throws {
@@ -116,7 +140,9 @@ import TestSupport
 
     @Test func networkFailuresAreRetriedAndNamed() async throws {
         let transport = ScriptedTransport([
-            { _ in .failure(HTTPError(kind: .couldNotConnect, host: "api.ecr.eu-west-1.amazonaws.com", detail: "refused")) }
+            { _ in
+                .failure(HTTPError(kind: .couldNotConnect, host: "api.ecr.eu-west-1.amazonaws.com", detail: "refused"))
+            }
         ])
         let error = await #expect(throws: ECRError.self) {
             _ = try await client(transport).authorizationTokens(
@@ -128,7 +154,8 @@ import TestSupport
     }
 
     @Test func publicTokensAreSignedForUSEast1AndServePublicECR() async throws {
-        let body = #"{"authorizationData":{"authorizationToken":"\#(token("pub"))","expiresAt":\#(now.timeIntervalSince1970 + 3600)}}"#
+        let body =
+            #"{"authorizationData":{"authorizationToken":"\#(token("pub"))","expiresAt":\#(now.timeIntervalSince1970 + 3600)}}"#
         let transport = ScriptedTransport([respond(200, body)])
         let data = try await client(transport).publicAuthorizationToken(
             credentials: credentials, endpoint: URL(string: "https://api.ecr-public.us-east-1.amazonaws.com/")!)
@@ -158,7 +185,9 @@ import TestSupport
 
     @Test(arguments: ["not a url", "ftp://example.com", "https://"])
     func aBadOverrideIsAnErrorNamingIt(override: String) {
-        let error = #expect(throws: ECRError.self) { try ECREndpoint.privateAPI(region: "eu-west-1", override: override) }
+        let error = #expect(throws: ECRError.self) {
+            try ECREndpoint.privateAPI(region: "eu-west-1", override: override)
+        }
         #expect(error?.description.contains(override) == true)
     }
 }

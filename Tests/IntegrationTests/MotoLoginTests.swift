@@ -1,7 +1,7 @@
 import ECRSessions
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// One moto_server for the whole suite, with an IAM user's key created before signature checks were turned on.
 actor MotoFixture {
@@ -82,7 +82,9 @@ let motoNow = "2014-12-31T12:00:00Z"
         let before = try JSONSerialization.jsonObject(with: Data(otherDockerConfig.utf8))
         let config = try #require(written as? [String: Any])
         let original = try #require(before as? [String: Any])
-        #expect(NSDictionary(dictionary: config["proxies"] as! [String: Any]).isEqual(to: original["proxies"] as! [String: Any]))
+        #expect(
+            NSDictionary(dictionary: config["proxies"] as! [String: Any]).isEqual(
+                to: original["proxies"] as! [String: Any]))
         #expect(config["credsStore"] as? String == "")
         #expect(config["experimental"] as? String == "enabled")
         let auths = try #require(config["auths"] as? [String: [String: Any]])
@@ -93,7 +95,8 @@ let motoNow = "2014-12-31T12:00:00Z"
         for host in [devHost, prodHost] {
             let skopeo = try run(
                 try #require(which("skopeo"), "skopeo is not installed: scripts/bootstrap installs it"),
-                ["login", "--get-login", "--authfile", sandbox.dockerConfigPath, host], environment: sandbox.environment)
+                ["login", "--get-login", "--authfile", sandbox.dockerConfigPath, host], environment: sandbox.environment
+            )
             #expect(skopeo.status == 0, "\(skopeo)")
             #expect(skopeo.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "AWS")
 

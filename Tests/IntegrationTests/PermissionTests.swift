@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Files the user may not read or write, seen through the real binary. Root reads and writes anything, so when the
 /// tests run as root (as in CI) the binary runs as `nobody` through setpriv, in a HOME that nobody owns.
@@ -10,7 +10,8 @@ import TestSupport
     init() throws {
         sandbox = try CLISandbox()
         try sandbox.write(".aws/config", "[profile dev]\nregion = eu-west-1\n")
-        try sandbox.write(".aws/credentials", "[dev]\naws_access_key_id = AKIAPERMISSION000001\naws_secret_access_key = s\n")
+        try sandbox.write(
+            ".aws/credentials", "[dev]\naws_access_key_id = AKIAPERMISSION000001\naws_secret_access_key = s\n")
     }
 
     /// Runs `ecr-sessions` as an unprivileged user: this one, or `nobody` when this one is root.
@@ -51,7 +52,8 @@ import TestSupport
             sandbox.remove()
         }
         try FileManager.default.createDirectory(
-            atPath: sandbox.home.path + "/state", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o500])
+            atPath: sandbox.home.path + "/state", withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o500])
         var sandbox = sandbox
         sandbox.environment["ECR_SESSIONS_STATE_DIR"] = sandbox.home.path + "/state/ecr-sessions"
         let result = try PermissionTests(sandbox: sandbox).runUnprivileged("status")

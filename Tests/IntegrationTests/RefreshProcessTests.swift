@@ -1,7 +1,7 @@
 import ECRSessions
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `refresh` and `daemon` as cron, systemd and people run them: the real binary in a temporary HOME, against the
 /// fake ECR on the real clock.
@@ -19,7 +19,8 @@ import TestSupport
             let key = AWSCredentials(
                 accessKeyID: "AKIAPROCESS00000000\(index)", secretAccessKey: "secret-of-account-\(index)")
             ecr.register(key, account: "20000000000\(index)")
-            credentials += "[a\(index)]\naws_access_key_id = \(key.accessKeyID)\naws_secret_access_key = \(key.secretAccessKey)\n"
+            credentials +=
+                "[a\(index)]\naws_access_key_id = \(key.accessKeyID)\naws_secret_access_key = \(key.secretAccessKey)\n"
             config += "[profile a\(index)]\nregion = \(region)\n"
         }
         try sandbox.write(".aws/credentials", credentials)

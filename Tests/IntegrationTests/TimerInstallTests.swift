@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `timer install|uninstall` through the real binary. systemd's and cron's own commands are stood in for by small
 /// scripts first on PATH (this machine has no user systemd session, and a test must not edit root's crontab); they
@@ -47,7 +47,9 @@ import TestSupport
         #expect(timer.contains("Persistent=true"))
         #expect(service.contains("refresh --quiet"))
         #expect(service.contains("ExecStart=/"), "an absolute path: systemd does not search PATH the same way")
-        #expect(try sandbox.read("systemctl.log") == "--user daemon-reload\n--user enable --now ecr-sessions-refresh.timer\n")
+        #expect(
+            try sandbox.read("systemctl.log")
+                == "--user daemon-reload\n--user enable --now ecr-sessions-refresh.timer\n")
         #expect(install.stdout.contains("Wrote"))
 
         let again = try sandbox.run("timer", "install")
@@ -58,7 +60,9 @@ import TestSupport
         let uninstall = try sandbox.run("timer", "uninstall")
         #expect(uninstall.status == 0, "\(uninstall)")
         #expect(try sandbox.read("systemctl.log").hasSuffix("--user disable --now ecr-sessions-refresh.timer\n"))
-        #expect(!FileManager.default.fileExists(atPath: sandbox.home.path + "/.config/systemd/user/ecr-sessions-refresh.timer"))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: sandbox.home.path + "/.config/systemd/user/ecr-sessions-refresh.timer"))
         let none = try sandbox.run("timer", "uninstall")
         #expect(none.status == 0 && none.stdout.contains("No ecr-sessions timer"), "\(none)")
     }
@@ -70,7 +74,9 @@ import TestSupport
         #expect(install.status == 1, "\(install)")
         #expect(install.stderr.contains("Failed to connect to bus"), "\(install)")
         #expect(install.stderr.contains("systemctl --user enable --now ecr-sessions-refresh.timer"), "\(install)")
-        #expect(FileManager.default.fileExists(atPath: sandbox.home.path + "/.config/systemd/user/ecr-sessions-refresh.timer"))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: sandbox.home.path + "/.config/systemd/user/ecr-sessions-refresh.timer"))
     }
 
     @Test func cronLineIsAddedOnceKeepsOtherLinesAndIsRemoved() throws {

@@ -93,7 +93,8 @@ public final class LoopbackHTTPServer: Sendable {
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers.append(
-                HTTPHeader(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                HTTPHeader(
+                    String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         let length = headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
         var body = Data(buffer[headEnd.upperBound...])

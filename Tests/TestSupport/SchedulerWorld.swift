@@ -25,9 +25,11 @@ public final class SchedulerWorld: Sendable {
         var awsConfig = ""
         for (index, account) in accounts.enumerated() {
             let key = AWSCredentials(
-                accessKeyID: String(format: "AKIAWORLD%011d", index), secretAccessKey: "secret-\(index)-\(account.account)")
+                accessKeyID: String(format: "AKIAWORLD%011d", index),
+                secretAccessKey: "secret-\(index)-\(account.account)")
             ecr.register(key, account: account.account)
-            credentials += "[\(account.profile)]\naws_access_key_id = \(key.accessKeyID)\n"
+            credentials +=
+                "[\(account.profile)]\naws_access_key_id = \(key.accessKeyID)\n"
                 + "aws_secret_access_key = \(key.secretAccessKey)\n\n"
             awsConfig += "[profile \(account.profile)]\nregion = \(account.region)\n\n"
         }

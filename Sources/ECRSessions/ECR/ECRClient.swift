@@ -82,19 +82,23 @@ public struct ECRClient: Sendable {
         else {
             throw ECRError(
                 .malformedResponse,
-                detail: "ECR at \(host) returned authorizationData without authorizationToken, expiresAt or proxyEndpoint")
+                detail:
+                    "ECR at \(host) returned authorizationData without authorizationToken, expiresAt or proxyEndpoint")
         }
         let data = AuthorizationData(
             token: AuthorizationToken(encoded: token), expiresAt: Date(timeIntervalSince1970: expiresAt),
             proxyEndpoint: proxyEndpoint)
         guard data.token.credentials != nil else {
-            throw ECRError(.malformedResponse, detail: "ECR at \(host) returned a token that is not base64 of user:password")
+            throw ECRError(
+                .malformedResponse, detail: "ECR at \(host) returned a token that is not base64 of user:password")
         }
         let now = clock.now()
         guard data.expiresAt > now else {
             throw ECRError(
                 .tokenAlreadyExpired,
-                detail: "\(data.registryHost): expires \(data.expiresAt.formatted(.iso8601)), now is \(now.formatted(.iso8601))")
+                detail:
+                    "\(data.registryHost): expires \(data.expiresAt.formatted(.iso8601)), now is \(now.formatted(.iso8601))"
+            )
         }
         return data
     }
@@ -125,7 +129,9 @@ public struct ECRClient: Sendable {
         }
         if (200..<300).contains(response.status) {
             guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
-                throw ECRError(.malformedResponse, detail: "ECR at \(host) answered HTTP \(response.status) with a body that is not a JSON object")
+                throw ECRError(
+                    .malformedResponse,
+                    detail: "ECR at \(host) answered HTTP \(response.status) with a body that is not a JSON object")
             }
             return object
         }

@@ -17,7 +17,8 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The pause before try number `attempt + 1` (attempt counts from 1): uniformly random up to
     /// `min(maxDelay, baseDelay * 2^(attempt-1))`.
-    public func delay<Source: RandomNumberGenerator>(afterAttempt attempt: Int, using random: inout Source) -> Duration {
+    public func delay<Source: RandomNumberGenerator>(afterAttempt attempt: Int, using random: inout Source) -> Duration
+    {
         let ceiling = min(maxDelay, baseDelay * (1 << min(attempt - 1, 20)))
         let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
         guard nanoseconds > 0 else { return .zero }
@@ -36,7 +37,7 @@ extension RetryPolicy {
         while true {
             do {
                 return try await attempt()
-            } catch where isRetryable(error) && tries < maxAttempts {
+            } catch  where isRetryable(error) && tries < maxAttempts {
                 try? await Task.sleep(for: delay(afterAttempt: tries, using: &random))
                 tries += 1
             }

@@ -26,8 +26,11 @@ public struct RefreshPolicy: Sendable, Equatable {
     public func renewalTime(for login: RegistryLogin) -> Date {
         let lifetime = login.expiresAt.timeIntervalSince(login.fetchedAt)
         let window = refreshBefore.map(\.seconds) ?? max(lifetime, 0) / 4
-        let jitter = window * jitterFraction * stableFraction(login.profile, login.region, login.registry,
-            String(login.expiresAt.timeIntervalSince1970))
+        let jitter =
+            window * jitterFraction
+            * stableFraction(
+                login.profile, login.region, login.registry,
+                String(login.expiresAt.timeIntervalSince1970))
         return login.expiresAt.addingTimeInterval(-(window + jitter))
     }
 

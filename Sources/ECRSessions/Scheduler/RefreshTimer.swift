@@ -33,7 +33,8 @@ public struct RefreshTimer: Sendable {
 
     /// `$XDG_CONFIG_HOME/systemd/user`, else `~/.config/systemd/user`.
     public var systemdDirectory: String {
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? environment.homeDirectory + "/.config"
         return base + "/systemd/user"
     }

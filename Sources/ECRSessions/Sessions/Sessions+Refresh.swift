@@ -55,12 +55,14 @@ extension Sessions {
             jobs: jobs, logins: try cache.logins(), streaks: try cache.failureStreaks(), policy: policy,
             now: clock.now())
         let lastErrors = Dictionary(
-            try cache.latestAttempts().map { ("\($0.profile)\u{1F}\($0.region)", $0.error) }) { $1 }
+            try cache.latestAttempts().map { ("\($0.profile)\u{1F}\($0.region)", $0.error) }
+        ) { $1 }
         for entry in after.entries where entry.failures > 0 {
             let inWindow = entry.renewAt.map { $0 <= after.now } ?? true
             guard inWindow else { continue }
             let error = lastErrors["\(entry.job.profile)\u{1F}\(entry.job.region)"] ?? nil
-            let state = entry.expiresAt.map { $0 <= after.now ? "expired" : "expires \(relativeDescription($0, after.now))" }
+            let state =
+                entry.expiresAt.map { $0 <= after.now ? "expired" : "expires \(relativeDescription($0, after.now))" }
                 ?? "no token"
             report.endangered.append("\(entry.job): \(state), failing: \(error ?? "unknown error")")
         }

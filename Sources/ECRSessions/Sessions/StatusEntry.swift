@@ -28,7 +28,8 @@ public struct StatusEntry: Sendable, Equatable {
             let attempt = attempts[key]
             entries.append(
                 StatusEntry(
-                    profile: login.profile, region: login.region, accountID: login.accountID.isEmpty ? nil : login.accountID,
+                    profile: login.profile, region: login.region,
+                    accountID: login.accountID.isEmpty ? nil : login.accountID,
                     registry: login.registry, expiresAt: login.expiresAt, fetchedAt: login.fetchedAt,
                     lastAttemptAt: attempt?.finishedAt, lastError: attempt?.error))
         }
