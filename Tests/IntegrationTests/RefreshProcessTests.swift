@@ -90,7 +90,12 @@ import Testing
         try daemon.run()
 
         try await Task.sleep(for: .seconds(1))
-        #expect(ecr.requests.count == 3, "the first pass logs every registry in")
+        // The first pass logs every registry in (a transient failure under load may add a retried request).
+        for (account, region) in [
+            ("200000000000", "us-east-1"), ("200000000001", "eu-west-1"), ("200000000002", "us-east-1"),
+        ] {
+            #expect(ecr.lastToken(account: account, region: region) != nil, "\(ecr.requests.map(\.outcome))")
+        }
         kill(daemon.processIdentifier, SIGHUP)
         try await Task.sleep(for: .seconds(3))
         // An edit of the config file is noticed without a signal.
