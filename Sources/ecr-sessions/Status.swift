@@ -20,7 +20,7 @@ extension Root {
                 throw configurationFailure(error)
             }
             if json {
-                print(statusJSON(entries))
+                print(StatusEntry.json(entries), terminator: "")
             } else if entries.isEmpty {
                 print("No logins yet. Run: ecr-sessions accounts login --all")
             } else {
@@ -38,24 +38,6 @@ extension Root {
                 ]
             }
             return table(["PROFILE", "REGION", "REGISTRY", "EXPIRES", "REFRESHED", "LAST RESULT"], rows)
-        }
-
-        func statusJSON(_ entries: [StatusEntry]) -> String {
-            let objects: [[String: Any]] = entries.map { entry in
-                [
-                    "profile": entry.profile,
-                    "account": entry.accountID ?? NSNull(),
-                    "region": entry.region,
-                    "registry": entry.registry ?? NSNull(),
-                    "expires_at": entry.expiresAt?.iso8601 ?? NSNull(),
-                    "fetched_at": entry.fetchedAt?.iso8601 ?? NSNull(),
-                    "last_attempt_at": entry.lastAttemptAt?.iso8601 ?? NSNull(),
-                    "last_error": entry.lastError ?? NSNull(),
-                ]
-            }
-            let data = try? JSONSerialization.data(
-                withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            return data.map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         }
     }
 }

@@ -245,6 +245,8 @@ private struct INIParser {
             continuation = .skippedProperty
             return
         }
+        // Let go of the copy in `position` first, so adding a property does not copy the whole section each line.
+        position = .skippingSection
         section.properties[name] = INIProperty(
             name: name, value: value, location: SourceLocation(file: path, line: number))
         position = .inSection(section)
@@ -322,9 +324,15 @@ extension StringProtocol {
 
     /// Whether this is a name the AWS SDKs accept for a profile or property: letters, digits and `-/.%@_:+`.
     var isValidAWSIdentifier: Bool {
+        // Byte by byte: every allowed character is ASCII, and this runs for every line of every profile.
         !isEmpty
-            && allSatisfy { character in
-                (character.isASCII && (character.isLetter || character.isNumber)) || "-/.%@_:+".contains(character)
+            && utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    true
+                default: "-/.%@_:+".utf8.contains(byte)
+                }
             }
     }
 }

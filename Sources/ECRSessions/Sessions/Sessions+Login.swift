@@ -24,11 +24,6 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
 }
 
 extension Sessions {
-    /// The AWS config and credentials files, as the environment locates them.
-    public func awsProfiles() throws(AWSConfigError) -> AWSProfiles {
-        try AWSProfiles.load(environment: environment)
-    }
-
     /// The accounts to keep logged in: the config file's, else one per profile of the AWS files.
     public func accounts() throws -> [Account] {
         Account.accounts(configuration: try configuration(), profiles: try awsProfiles(), environment: environment)

@@ -12,6 +12,8 @@ public final class Sessions: Sendable {
     /// How ECR calls are retried within one login.
     public let retry: RetryPolicy
     private let openedCache = Mutex<Cache?>(nil)
+    private let loadedProfiles = FileBackedValue<AWSProfiles>()
+    private let loadedConfiguration = FileBackedValue<Configuration?>()
 
     public init(
         environment: Environment, clock: any WallClock, transport: any HTTPTransport, configPath: String? = nil,
@@ -40,7 +42,21 @@ public final class Sessions: Sendable {
 
     /// The ecr-sessions config file, or nil when there is none (zero-config).
     public func configuration() throws(ConfigurationFileError) -> Configuration? {
-        try Configuration.load(explicitPath: configPath, environment: environment)
+        let path = Configuration.FileLocation(explicitPath: configPath, environment: environment).path
+        return try loadedConfiguration.value(paths: [path]) { () throws(ConfigurationFileError) in
+            try Configuration.load(explicitPath: configPath, environment: environment)
+        }
+    }
+
+    /// The AWS config and credentials files, as the environment locates them; read again only when they change.
+    public func awsProfiles() throws(AWSConfigError) -> AWSProfiles {
+        let paths = [
+            AWSProfiles.configFilePath(environment: environment),
+            AWSProfiles.credentialsFilePath(environment: environment),
+        ]
+        return try loadedProfiles.value(paths: paths) { () throws(AWSConfigError) in
+            try AWSProfiles.load(environment: environment)
+        }
     }
 
     /// The SQLite cache, opened on first use.

@@ -44,3 +44,24 @@ public struct StatusEntry: Sendable, Equatable {
         }
     }
 }
+
+extension StatusEntry {
+    /// `status --json`: an array with one object per entry, times in ISO 8601 (UTC), absent values as null.
+    public static func json(_ entries: [StatusEntry]) -> String {
+        func value(_ text: String?) -> Any { text ?? NSNull() }
+        func value(_ date: Date?) -> Any { date.map { $0.formatted(.iso8601) } ?? NSNull() }
+        return JSONText.render(
+            entries.map { entry -> [String: Any] in
+                [
+                    "profile": entry.profile,
+                    "account": value(entry.accountID),
+                    "region": entry.region,
+                    "registry": value(entry.registry),
+                    "expires_at": value(entry.expiresAt),
+                    "fetched_at": value(entry.fetchedAt),
+                    "last_attempt_at": value(entry.lastAttemptAt),
+                    "last_error": value(entry.lastError),
+                ]
+            })
+    }
+}

@@ -39,10 +39,11 @@ enum JSONText {
         return SyntaxError(line: line, column: offset - (lineStart - data.startIndex) + 1)
     }
 
-    /// The object as text, keys sorted, indented with tabs, ending in a newline.
-    static func render(_ object: [String: Any]) -> String {
+    /// The value (an object or an array, as JSONSerialization models them) as text: keys sorted, indented with
+    /// tabs, ending in a newline.
+    static func render(_ value: Any) -> String {
         var text = ""
-        write(object, indent: "", to: &text)
+        write(value, indent: "", to: &text)
         return text + "\n"
     }
 
@@ -67,6 +68,8 @@ enum JSONText {
             text += "\n" + indent + "]"
         case let string as String:
             text += quoted(string)
+        case is NSNull:
+            text += "null"
         default:
             // Numbers, booleans and null, as JSONSerialization parsed them. Writing them back fails only for
             // NaN and infinity, which no JSON text can hold, so the fallback is never taken.
