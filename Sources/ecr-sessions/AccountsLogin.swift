@@ -36,15 +36,25 @@ extension Root.Accounts {
                 throw configurationFailure(error)
             }
             if accounts.isEmpty {
-                print("No profile in the AWS config or credentials files yields credentials. Run: aws configure")
+                print(
+                    profiles.isEmpty && (try? sessions.configuration())??.accounts.isEmpty == false
+                        ? "Every account in the config file is disabled (enabled = false); nothing to log in."
+                        : "No profile in the AWS config or credentials files yields credentials. Run: aws configure")
                 return
             }
             let now = sessions.clock.now()
             // Only a person at a terminal can type an MFA code; anywhere else such a role fails with its reason.
-            let report = try await sessions.login(
-                accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive()
-            ) { result in
-                printLoginResult(result, now: now, quiet: false)
+            let report: LoginReport
+            do {
+                report = try await sessions.login(
+                    accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive()
+                ) { result in
+                    printLoginResult(result, now: now, quiet: false)
+                }
+            } catch {
+                // Some registries may already be logged in: exit 1, never 2.
+                printError("error: \(error)")
+                throw ExitCode(1)
             }
             printLoginProblems(report)
             if !report.succeeded { throw ExitCode(1) }

@@ -23,17 +23,24 @@ extension Root {
 
         func run() async throws {
             let sessions = try options.sessions()
+            // Everything a bad configuration breaks is read first: that is exit 2, with nothing changed.
+            do {
+                _ = try sessions.cache()
+                _ = try sessions.accounts()
+                _ = try sessions.refreshPolicy()
+            } catch {
+                throw configurationFailure(error)
+            }
             let report: RefreshReport
             let quiet = quiet
             do {
                 report = try await sessions.refresh(force: force) { result in
                     printLoginResult(result, now: sessions.clock.now(), quiet: quiet)
                 }
-            } catch let error as RunLockError {
+            } catch {
+                // Past this point some registries may have been renewed: a failure is exit 1, never 2.
                 printError("error: \(error)")
                 throw ExitCode(1)
-            } catch {
-                throw configurationFailure(error)
             }
             if let holder = report.heldBy {
                 if !quiet {

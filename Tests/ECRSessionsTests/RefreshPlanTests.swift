@@ -75,3 +75,17 @@ import Testing
         #expect(plan.due.count == 1)
     }
 }
+
+@Suite struct RefreshPolicyLimitTests {
+    @Test func aWindowCloseToTheLifetimeStillLeavesAFreshTokenAlone() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let policy = RefreshPolicy(refreshBefore: .seconds(11 * 3600 + 59 * 60))
+        for index in 0..<50 {
+            let login = RegistryLogin(
+                profile: "p\(index)", accountID: "111122223333", region: "eu-west-1", registry: "r\(index)",
+                token: AuthorizationToken(encoded: "QVdTOnB3"), expiresAt: now.addingTimeInterval(43200),
+                fetchedAt: now)
+            #expect(policy.renewalTime(for: login) >= now.addingTimeInterval(4320))
+        }
+    }
+}

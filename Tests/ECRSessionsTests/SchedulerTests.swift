@@ -125,9 +125,69 @@ import Testing
         let report = try await sessions.refresh()
         let login = try #require(report.login?.results.first?.logins.first)
         #expect(login.registry == "public.ecr.aws")
-        #expect(login.region == "us-east-1")
+        #expect(login.region == LoginJob.publicRegion)
         #expect(world.ecr.requests.first?.service == "ecr-public")
         let config = try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8)
         #expect(config.contains("\"public.ecr.aws\""))
+    }
+}
+
+@Suite struct SchedulerRecoveryTests {
+    @Test func aTokenThatCouldNotBeWrittenIsRetriedOnceTheFileIsFixed() async throws {
+        let world = try SchedulerWorld(accountCount: 1)
+        defer { world.remove() }
+        let malformed = "{\"auths\": {,}\n"
+        try world.home.write(".docker/config.json", malformed)
+
+        let first = try await world.sessions.refresh()
+        #expect(first.login?.targetErrors.count == 1)
+        #expect(try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8) == malformed)
+        #expect(try world.sessions.status().first?.lastError?.contains("not written") == true)
+
+        // Fixed by the user; within the backoff nothing runs, after it the registry is written.
+        try world.home.write(".docker/config.json", "{}")
+        world.clock.advance(by: 10)
+        #expect(try await world.sessions.refresh().plan.due.isEmpty)
+        world.clock.advance(by: 120)
+        let second = try await world.sessions.refresh()
+        #expect(second.plan.due.count == 1)
+        #expect(second.login?.targetErrors.isEmpty == true)
+        let config = try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8)
+        #expect(config.contains(world.accounts[0].account))
+        #expect(try world.sessions.status().first?.lastError == nil)
+    }
+
+    @Test func aRegistryDroppedFromTheConfigurationIsForgotten() async throws {
+        let world = try SchedulerWorld(
+            accountCount: 1,
+            config: "[account a]\nprofile = p0\nregions = us-east-1\nregistry_ids = 444455556666\n")
+        defer { world.remove() }
+        _ = try await world.sessions.refresh()
+        #expect(try world.sessions.cache().logins().count == 2)
+
+        try world.home.write(".config/ecr-sessions/config", "[account a]\nprofile = p0\nregions = us-east-1\n")
+        _ = try await world.sessions.refresh(force: true)
+        #expect(try world.sessions.cache().logins().map(\.accountID) == [world.accounts[0].account])
+        // Nothing stale is left to keep the job due: an hour later nothing runs.
+        world.clock.advance(by: 3600)
+        #expect(try await world.sessions.refresh().plan.due.isEmpty)
+    }
+
+    @Test func publicAndPrivateUSEast1OfOneProfileAreKeptApart() async throws {
+        let world = try SchedulerWorld(
+            accountCount: 1,
+            config: "[account private]\nprofile = p0\nregions = us-east-1\n\n[account public]\nprofile = p0\npublic = true\n")
+        defer { world.remove() }
+        var environment = world.sessions.environment
+        environment.values["AWS_ENDPOINT_URL_ECR_PUBLIC"] = world.ecr.endpoint.absoluteString
+        let sessions = Sessions(
+            environment: environment, clock: world.clock, transport: world.sessions.transport,
+            retry: world.sessions.retry)
+        _ = try await sessions.refresh()
+        let logins = try sessions.cache().logins()
+        #expect(Set(logins.map(\.region)) == ["us-east-1", LoginJob.publicRegion])
+        let privateToken = try #require(logins.first { $0.region == "us-east-1" }?.token)
+        let password = try await sessions.loginPassword(profile: "p0", region: "us-east-1")
+        #expect(password == privateToken.credentials?.password)
     }
 }

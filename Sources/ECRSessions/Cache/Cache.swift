@@ -66,6 +66,18 @@ public final class Cache: Sendable {
 
     /// Stores `logins` in one transaction: all of them, or none when one has already expired.
     public func save(_ logins: [RegistryLogin]) throws(CacheError) {
+        try save(logins, replacingProfile: nil, region: nil)
+    }
+
+    /// Saves what one login of (`profile`, `region`) produced and forgets that pair's other registries, in one
+    /// transaction: a registry dropped from `registry_ids` must not stay behind, expire and keep its job due.
+    public func replaceLogins(profile: String, region: String, with logins: [RegistryLogin]) throws(CacheError) {
+        try save(logins, replacingProfile: profile, region: region)
+    }
+
+    private func save(_ logins: [RegistryLogin], replacingProfile profile: String?, region: String?)
+        throws(CacheError)
+    {
         if let expired = logins.first(where: { $0.expiresAt <= $0.fetchedAt }) {
             throw .tokenAlreadyExpired(
                 registry: expired.registry, expiresAt: expired.expiresAt, fetchedAt: expired.fetchedAt)
@@ -80,6 +92,14 @@ public final class Cache: Sendable {
                     expires_at = excluded.expires_at, fetched_at = excluded.fetched_at
                 """)
             try database.writeTransaction { () throws(SQLiteError) in
+                if let profile, let region {
+                    let kept = logins.map(\.registry)
+                    let placeholders = kept.indices.map { "?\($0 + 3)" }.joined(separator: ", ")
+                    try database.prepare(
+                        "DELETE FROM registry_logins WHERE profile = ?1 AND region = ?2"
+                            + (kept.isEmpty ? "" : " AND registry NOT IN (\(placeholders))")
+                    ).run([.text(profile), .text(region)] + kept.map { .text($0) })
+                }
                 for login in logins {
                     try upsert.run([
                         .text(login.profile), .text(login.region), .text(login.registry), .text(login.accountID),
@@ -184,11 +204,17 @@ public final class Cache: Sendable {
             var streaks: [FailureStreak] = []
             try database.prepare(
                 """
-                SELECT profile, region, COUNT(*), MAX(finished_at) FROM attempts AS a
-                WHERE error IS NOT NULL AND finished_at > COALESCE(
-                    (SELECT MAX(finished_at) FROM attempts AS b
-                     WHERE b.profile = a.profile AND b.region = a.region AND b.error IS NULL), -1)
-                GROUP BY profile, region ORDER BY profile, region
+                WITH last_success AS (
+                    SELECT profile, region, finished_at, id FROM attempts AS b
+                    WHERE error IS NULL AND id = (
+                        SELECT id FROM attempts AS c WHERE c.profile = b.profile AND c.region = b.region
+                        AND c.error IS NULL ORDER BY finished_at DESC, id DESC LIMIT 1))
+                SELECT a.profile, a.region, COUNT(*), MAX(a.finished_at) FROM attempts AS a
+                LEFT JOIN last_success AS s ON s.profile = a.profile AND s.region = a.region
+                -- After the last success, in the order latestAttempts() uses: a failure recorded in the same
+                -- instant after a success (a token that could not be written) still counts.
+                WHERE a.error IS NOT NULL AND (s.id IS NULL OR (a.finished_at, a.id) > (s.finished_at, s.id))
+                GROUP BY a.profile, a.region ORDER BY a.profile, a.region
                 """
             ).query { row throws(SQLiteError) in
                 streaks.append(

@@ -8,9 +8,13 @@ public struct LoginJob: Sendable, Hashable, CustomStringConvertible {
     /// Other accounts' registries the same token should be written for; empty means the caller's own.
     public var registryIDs: [String]
 
+    /// The region an ECR Public job is filed under in the cache and `status`. Its calls are signed in us-east-1, but
+    /// it must never share a key with private ECR in us-east-1: their tokens, attempts and backoff differ.
+    public static let publicRegion = "public"
+
     public init(profile: String, region: String, isPublic: Bool = false, registryIDs: [String] = []) {
         self.profile = profile
-        self.region = isPublic ? "us-east-1" : region
+        self.region = isPublic ? Self.publicRegion : region
         self.isPublic = isPublic
         self.registryIDs = registryIDs
     }

@@ -79,7 +79,7 @@ public struct LoginRunner: Sendable {
                     logins.append(shared)
                 }
             }
-            try cache.save(logins)
+            try cache.replaceLogins(profile: job.profile, region: job.region, with: logins)
             result.logins = logins
         } catch {
             result.error = String(describing: error)

@@ -24,8 +24,8 @@ public struct RefreshPlan: Sendable, Equatable {
     /// The earliest moment something not due now falls due.
     public var nextDue: Date? { entries.map(\.dueAt).filter { $0 > now }.min() }
 
-    /// Plans `jobs` against the cache: a job is due when its token is missing or past its renewal time, and not
-    /// inside a failure backoff. `force` makes every job due.
+    /// Plans `jobs` against the cache: a healthy job is due when its token is missing or past its renewal time; a
+    /// failing one when its backoff ends. `force` makes every job due.
     public static func make(
         jobs: [LoginJob], logins: [RegistryLogin], streaks: [FailureStreak], policy: RefreshPolicy, now: Date,
         force: Bool = false
@@ -49,7 +49,10 @@ public struct RefreshPlan: Sendable, Equatable {
             var dueAt = force ? now : cached?.renewAt ?? now
             let streak = streakByKey[key]
             if !force, let streak {
-                dueAt = max(dueAt, policy.retryTime(after: streak))
+                // A failing job is tried again when its backoff ends, even if its cached token is not yet due: the
+                // failure may be one that left the token out of the files (a malformed config.json), or a forced
+                // renewal that should not wait for the window.
+                dueAt = policy.retryTime(after: streak)
             }
             return Entry(
                 job: job, dueAt: dueAt, expiresAt: cached?.expiresAt, renewAt: cached?.renewAt,

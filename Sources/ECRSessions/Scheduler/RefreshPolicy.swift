@@ -24,14 +24,16 @@ public struct RefreshPolicy: Sendable, Equatable {
     /// The moment `login` becomes due: its expiry less the refresh window, less a jitter that is stable for a
     /// given registry and token (so every cron run agrees on it) and differs between registries.
     public func renewalTime(for login: RegistryLogin) -> Date {
-        let lifetime = login.expiresAt.timeIntervalSince(login.fetchedAt)
-        let window = refreshBefore.map(\.seconds) ?? max(lifetime, 0) / 4
+        let lifetime = max(login.expiresAt.timeIntervalSince(login.fetchedAt), 0)
+        let window = refreshBefore.map(\.seconds) ?? lifetime / 4
         let jitter =
             window * jitterFraction
             * stableFraction(
                 login.profile, login.region, login.registry,
                 String(login.expiresAt.timeIntervalSince1970))
-        return login.expiresAt.addingTimeInterval(-(window + jitter))
+        // However large refresh_before is, a fresh token keeps a tenth of its life before it is due again;
+        // otherwise a window close to the lifetime would renew on every run.
+        return login.expiresAt.addingTimeInterval(-min(window + jitter, lifetime * 0.9))
     }
 
     /// When a (profile, region) with `streak` consecutive failures may be tried again: exponential backoff with

@@ -38,7 +38,7 @@ public struct Account: Sendable, Equatable {
     /// One GetAuthorizationToken call per region (one for ECR Public); none for a disabled account.
     public var jobs: [LoginJob] {
         guard isEnabled, problem == nil else { return [] }
-        if isPublic { return [LoginJob(profile: profile, region: "us-east-1", isPublic: true)] }
+        if isPublic { return [LoginJob(profile: profile, region: LoginJob.publicRegion, isPublic: true)] }
         return regions.map { LoginJob(profile: profile, region: $0, registryIDs: registryIDs) }
     }
 

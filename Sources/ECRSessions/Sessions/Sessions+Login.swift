@@ -77,6 +77,21 @@ extension Sessions {
         let written = writeTargets(results: results, accounts: accounts, settings: settings)
         report.notices = written.notices
         report.targetErrors = written.errors
+        try recordWriteFailures(written.failedHosts, results: results)
         return report
+    }
+
+    /// A token that reached the cache but not a file the tools read is no login at all: record it as a failed
+    /// attempt, so `status` shows it and the job is retried (with backoff) until the file can be written.
+    private func recordWriteFailures(_ failedHosts: [String: String], results: [LoginResult]) throws {
+        guard !failedHosts.isEmpty else { return }
+        let now = clock.now()
+        for result in results {
+            guard let error = result.logins.lazy.compactMap({ failedHosts[$0.registry] }).first else { continue }
+            try cache().record(
+                LoginAttempt(
+                    profile: result.job.profile, region: result.job.region, startedAt: now, finishedAt: now,
+                    error: "the token was fetched but not written: \(error)"))
+        }
     }
 }

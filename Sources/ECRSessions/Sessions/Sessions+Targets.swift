@@ -49,13 +49,18 @@ extension Sessions {
     /// hundreds of registries cost one rewrite. A file that cannot be written is reported and left as it was; the
     /// other files are still written.
     func writeTargets(results: [LoginResult], accounts: [Account], settings: Configuration.Settings)
-        -> (notices: [String], errors: [String])
+        -> TargetWrites
     {
-        let targetsByProfile = Dictionary(accounts.map { ($0.profile, settings.targets(for: $0)) }) { $0 + $1 }
-        let pending = results.flatMap(\.logins).map { login in
-            PendingEntry(
-                host: login.registry, token: login.token, profile: login.profile,
-                targets: targetsByProfile[login.profile] ?? settings.targets)
+        // Each job's registries go to its own account's targets: two accounts may share a profile.
+        let targetsByJob = Dictionary(
+            accounts.flatMap { account in account.jobs.map { ($0, settings.targets(for: account)) } }
+        ) { $0 + $1 }
+        let pending = results.flatMap { result in
+            result.logins.map { login in
+                PendingEntry(
+                    host: login.registry, token: login.token, profile: login.profile,
+                    targets: targetsByJob[result.job] ?? settings.targets)
+            }
         }
         return writeTargets(pending, settings: settings)
     }
@@ -63,9 +68,7 @@ extension Sessions {
     /// Writes `pending` into their target files, registers ecr-sessions' credential helper where a credential
     /// store would hide an entry (unless `cred_helpers = warn`), and remembers in the cache what was written, so
     /// that logout can undo exactly that.
-    func writeTargets(_ pending: [PendingEntry], settings: Configuration.Settings) -> (
-        notices: [String], errors: [String]
-    ) {
+    func writeTargets(_ pending: [PendingEntry], settings: Configuration.Settings) -> TargetWrites {
         struct FileWrite {
             var file: RegistryAuthFile
             var registersHelper: Bool
@@ -84,6 +87,7 @@ extension Sessions {
         }
         var notices: [String] = []
         var errors: [String] = []
+        var failedHosts: [String: String] = [:]
         var registered = false
         for (path, write) in writes.sorted(by: { $0.key < $1.key }) {
             do {
@@ -99,6 +103,7 @@ extension Sessions {
                 }
             } catch {
                 errors.append(String(describing: error))
+                for host in write.entries.keys { failedHosts[host] = String(describing: error) }
             }
         }
         if registered && !helperIsOnPath {
@@ -106,7 +111,7 @@ extension Sessions {
                 "docker-credential-\(Self.credentialHelperName) is not on PATH, so docker cannot run it yet: "
                     + "run `ecr-sessions credential-helper install`.")
         }
-        return (notices, errors)
+        return TargetWrites(notices: notices, errors: errors, failedHosts: failedHosts)
     }
 
     /// Whether `docker-credential-ecr-sessions` is on this environment's PATH.
@@ -114,4 +119,14 @@ extension Sessions {
         let name = "docker-credential-\(Self.credentialHelperName)"
         return (environment["PATH"] ?? "").split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
     }
+}
+
+/// What writing the registry config files came to.
+struct TargetWrites {
+    /// Warnings: a credential store or helper that docker asks instead, what was changed about it.
+    var notices: [String]
+    /// Files that could not be written, each with the reason; the file was left as it was.
+    var errors: [String]
+    /// Registry hosts some file could not be given, with that file's error.
+    var failedHosts: [String: String]
 }
