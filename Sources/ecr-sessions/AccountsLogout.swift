@@ -33,6 +33,12 @@ extension Root.Accounts {
                 throw configurationFailure(error)
             }
             printLogout(report)
+            if report.forgottenLogins > 0 {
+                // Logout is not a pause: the accounts are still configured, and the next refresh logs them in.
+                print(
+                    "Note: `ecr-sessions refresh` (a timer, cron or the daemon) logs configured accounts in again; "
+                        + "to keep one out, set `enabled = false` in its [account] section.")
+            }
             if !report.succeeded { throw ExitCode(1) }
         }
     }

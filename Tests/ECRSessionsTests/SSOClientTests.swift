@@ -143,10 +143,16 @@ import Testing
             "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:2",
         ])
         #expect(try SSOEndpoint.url(ssoRegion: "eu-west-1", environment: environment).port == 1)
+        // The environment beats the config file, as the SDKs document: AWS_ENDPOINT_URL over the services block.
         #expect(
             try SSOEndpoint.url(
                 ssoRegion: "eu-west-1", environment: Environment(["AWS_ENDPOINT_URL": "http://127.0.0.1:2"]),
                 profileServiceEndpoint: "http://x:3"
+            ).port == 2)
+        #expect(
+            try SSOEndpoint.url(
+                ssoRegion: "eu-west-1", environment: Environment(), profileServiceEndpoint: "http://x:3",
+                profileEndpoint: "http://x:4"
             ).port == 3)
         #expect(throws: SSOError.self) {
             try SSOEndpoint.url(ssoRegion: "eu-west-1", environment: Environment(["AWS_ENDPOINT_URL_SSO": "nope"]))

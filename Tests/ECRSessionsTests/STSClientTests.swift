@@ -274,8 +274,14 @@ import Testing
         let all = Environment(["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:3"])
         #expect(
             try STSEndpoint.url(region: "eu-west-1", environment: all, profileServiceEndpoint: "http://x:2").port == 1)
+        // The environment beats the config file, as the SDKs document: AWS_ENDPOINT_URL over the services block.
         let global = Environment(["AWS_ENDPOINT_URL": "http://127.0.0.1:3"])
-        #expect(try STSEndpoint.url(region: nil, environment: global, profileServiceEndpoint: "http://x:2").port == 2)
+        #expect(try STSEndpoint.url(region: nil, environment: global, profileServiceEndpoint: "http://x:2").port == 3)
+        #expect(
+            try STSEndpoint.url(
+                region: nil, environment: Environment(), profileServiceEndpoint: "http://x:2",
+                profileEndpoint: "http://x:4"
+            ).port == 2)
         #expect(try STSEndpoint.url(region: nil, environment: global, profileEndpoint: "http://x:4").port == 3)
         #expect(try STSEndpoint.url(region: nil, environment: Environment(), profileEndpoint: "http://x:4").port == 4)
     }

@@ -176,7 +176,9 @@ import Testing
     @Test func publicAndPrivateUSEast1OfOneProfileAreKeptApart() async throws {
         let world = try SchedulerWorld(
             accountCount: 1,
-            config: "[account private]\nprofile = p0\nregions = us-east-1\n\n[account public]\nprofile = p0\npublic = true\n")
+            config:
+                "[account private]\nprofile = p0\nregions = us-east-1\n\n[account public]\nprofile = p0\npublic = true\n"
+        )
         defer { world.remove() }
         var environment = world.sessions.environment
         environment.values["AWS_ENDPOINT_URL_ECR_PUBLIC"] = world.ecr.endpoint.absoluteString

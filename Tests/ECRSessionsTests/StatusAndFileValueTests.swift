@@ -58,3 +58,26 @@ import Testing
         #expect(reads == 3)
     }
 }
+
+@Suite struct RedactionTests {
+    @Test func dumpingAValueThatHoldsASecretNeverShowsIt() {
+        let credentials = AWSCredentials(
+            accessKeyID: "AKIAREDACTION0000001", secretAccessKey: "super-secret-key", sessionToken: "session-token-x")
+        let token = AuthorizationToken(encoded: Data("AWS:registry-password".utf8).base64EncodedString())
+        let login = RegistryLogin(
+            profile: "p", accountID: "111122223333", region: "eu-west-1", registry: "r", token: token,
+            expiresAt: Date(), fetchedAt: Date())
+        let user = UserLogin(
+            host: "docker.io", serverURL: "https://index.docker.io/v1/", username: "me", secret: "hub-secret",
+            savedAt: Date())
+        var text = ""
+        dump(credentials, to: &text)
+        dump(login, to: &text)
+        dump(user, to: &text)
+        text += String(reflecting: credentials) + String(reflecting: login) + "\(login)"
+        for secret in ["super-secret-key", "session-token-x", token.encoded, "registry-password", "hub-secret"] {
+            #expect(!text.contains(secret), "\(secret) leaked")
+        }
+        #expect(text.contains("AKIAREDACTION0000001"))
+    }
+}

@@ -28,8 +28,10 @@ public enum CacheError: Error, Sendable, Equatable, CustomStringConvertible {
                 """
         case .corrupt(let path, let reason):
             return """
-                The ecr-sessions cache \(path) is damaged (\(reason)). It is only a cache: move it aside \
-                (mv \(path) \(path).broken) and run `ecr-sessions accounts login --all` to fetch fresh tokens.
+                The ecr-sessions cache \(path) is damaged (\(reason)). Try `sqlite3 \(path) .recover` into a new \
+                file first; otherwise move it aside (mv \(path) \(path).broken) and run `ecr-sessions accounts \
+                login --all`. Tokens are fetched again, but what logout needs to restore files exactly and the \
+                passwords of `ecr-sessions login` registries are lost with it.
                 """
         case .busy(let path):
             return """
@@ -49,8 +51,8 @@ public enum CacheError: Error, Sendable, Equatable, CustomStringConvertible {
                 """
         case .failed(let path, let reason):
             return """
-                The ecr-sessions cache \(path) could not be used: \(reason). Check free space on its file system; \
-                as it is only a cache, you may also move it aside and log in again.
+                The ecr-sessions cache \(path) could not be used: \(reason). Check free space on its file system \
+                and that the file is yours.
                 """
         }
     }

@@ -73,14 +73,15 @@ public enum SSOTokenCache {
 
 /// Where the SSO portal (the `GetRoleCredentials` API) lives.
 public enum SSOEndpoint {
-    /// The portal in `ssoRegion` (the profile's `sso_region`). Overrides, most specific first: `AWS_ENDPOINT_URL_SSO`,
-    /// the profile's `services` entry for sso, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`.
+    /// The portal in `ssoRegion` (the profile's `sso_region`). Overrides in the SDKs' order (the same as
+    /// `ResolvedProfile.endpointURL`): `AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`, the profile's `services` entry for
+    /// sso, the profile's `endpoint_url`.
     public static func url(
         ssoRegion: String, environment: Environment, profileServiceEndpoint: String? = nil,
         profileEndpoint: String? = nil
     ) throws(SSOError) -> URL {
         let override =
-            environment["AWS_ENDPOINT_URL_SSO"] ?? profileServiceEndpoint ?? environment["AWS_ENDPOINT_URL"]
+            environment["AWS_ENDPOINT_URL_SSO"] ?? environment["AWS_ENDPOINT_URL"] ?? profileServiceEndpoint
             ?? profileEndpoint
         let text = override ?? "https://portal.sso.\(ssoRegion).\(ECREndpoint.dnsSuffix(region: ssoRegion))"
         guard let url = URL(string: text), let scheme = url.scheme, scheme == "https" || scheme == "http",

@@ -4,14 +4,14 @@ public import Foundation
 public enum STSEndpoint {
     /// STS in `region`, or the global endpoint `https://sts.amazonaws.com` when there is no region.
     ///
-    /// Overrides, most specific first, as the AWS CLI orders them: `AWS_ENDPOINT_URL_STS`, the profile's
-    /// `services` entry for sts, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`.
+    /// Overrides in the SDKs' order (the same as `ResolvedProfile.endpointURL`): `AWS_ENDPOINT_URL_STS`,
+    /// `AWS_ENDPOINT_URL`, the profile's `services` entry for sts, the profile's `endpoint_url`.
     public static func url(
         region: String?, environment: Environment, profileServiceEndpoint: String? = nil,
         profileEndpoint: String? = nil
     ) throws(STSError) -> URL {
         let override =
-            environment["AWS_ENDPOINT_URL_STS"] ?? profileServiceEndpoint ?? environment["AWS_ENDPOINT_URL"]
+            environment["AWS_ENDPOINT_URL_STS"] ?? environment["AWS_ENDPOINT_URL"] ?? profileServiceEndpoint
             ?? profileEndpoint
         let standard =
             region.map { "https://sts.\($0).\(ECREndpoint.dnsSuffix(region: $0))" } ?? "https://sts.amazonaws.com"

@@ -102,16 +102,14 @@ public actor RefreshDaemon {
     }
 
     /// Modification times of the files a pass reads, to notice edits.
-    private func fileStamps() -> [Date?] {
+    private func fileStamps() -> [FileStamp?] {
         let environment = sessions.environment
         let paths = [
             Configuration.FileLocation(explicitPath: sessions.configPath, environment: environment).path,
             AWSProfiles.configFilePath(environment: environment),
             AWSProfiles.credentialsFilePath(environment: environment),
         ]
-        return paths.map { path in
-            (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-        }
+        return paths.map(FileStamp.init(path:))
     }
 }
 

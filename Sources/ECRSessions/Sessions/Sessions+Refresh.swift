@@ -50,29 +50,29 @@ extension Sessions {
         if !due.isEmpty {
             report.login = try await login(accounts, only: due, progress: progress)
         }
-        // Exit 1 only for a registry whose account is failing and whose token is gone or about to go.
-        let after = RefreshPlan.make(
-            jobs: jobs, logins: try cache.logins(), streaks: try cache.failureStreaks(), policy: policy,
-            now: clock.now())
-        let lastErrors = Dictionary(
-            try cache.latestAttempts().map { ("\($0.profile)\u{1F}\($0.region)", $0.error) }
-        ) { $1 }
-        for entry in after.entries where entry.failures > 0 {
+        // Exit 1 only for a registry whose account is failing and whose token is gone or about to go. When nothing
+        // ran (cron's usual case) the plan already says so, without reading the cache again.
+        let after =
+            due.isEmpty
+            ? plan
+            : RefreshPlan.make(
+                jobs: jobs, logins: try cache.logins(), streaks: try cache.failureStreaks(), policy: policy,
+                now: clock.now())
+        let failing = after.entries.filter { $0.failures > 0 }
+        let lastErrors =
+            failing.isEmpty
+            ? [:]
+            : Dictionary(try cache.latestAttempts().map { ("\($0.profile)\u{1F}\($0.region)", $0.error) }) { $1 }
+        for entry in failing {
             let inWindow = entry.renewAt.map { $0 <= after.now } ?? true
             guard inWindow else { continue }
             let error = lastErrors["\(entry.job.profile)\u{1F}\(entry.job.region)"] ?? nil
             let state =
-                entry.expiresAt.map { $0 <= after.now ? "expired" : "expires \(relativeDescription($0, after.now))" }
+                entry.expiresAt.map { $0 <= after.now ? "expired" : "expires \($0.relativeDescription(to: after.now))" }
                 ?? "no token"
             report.endangered.append("\(entry.job): \(state), failing: \(error ?? "unknown error")")
         }
         report.nextDue = after.nextDue
         return report
     }
-}
-
-/// "in 2h 5m" for messages from the library.
-func relativeDescription(_ date: Date, _ now: Date) -> String {
-    let seconds = Int(date.timeIntervalSince(now))
-    return seconds >= 3600 ? "in \(seconds / 3600)h \(seconds % 3600 / 60)m" : "in \(max(seconds, 0) / 60)m"
 }
