@@ -117,11 +117,7 @@ import Testing
                 public = true
                 """)
         defer { world.remove() }
-        var environment = world.sessions.environment
-        environment.values["AWS_ENDPOINT_URL_ECR_PUBLIC"] = world.ecr.endpoint.absoluteString
-        let sessions = Sessions(
-            environment: environment, clock: world.clock, transport: world.sessions.transport,
-            retry: world.sessions.retry)
+        let sessions = world.sessions
         let report = try await sessions.refresh()
         let login = try #require(report.login?.results.first?.logins.first)
         #expect(login.registry == "public.ecr.aws")
@@ -180,11 +176,7 @@ import Testing
                 "[account private]\nprofile = p0\nregions = us-east-1\n\n[account public]\nprofile = p0\npublic = true\n"
         )
         defer { world.remove() }
-        var environment = world.sessions.environment
-        environment.values["AWS_ENDPOINT_URL_ECR_PUBLIC"] = world.ecr.endpoint.absoluteString
-        let sessions = Sessions(
-            environment: environment, clock: world.clock, transport: world.sessions.transport,
-            retry: world.sessions.retry)
+        let sessions = world.sessions
         _ = try await sessions.refresh()
         let logins = try sessions.cache().logins()
         #expect(Set(logins.map(\.region)) == ["us-east-1", LoginJob.publicRegion])

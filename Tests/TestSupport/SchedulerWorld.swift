@@ -36,8 +36,8 @@ public final class SchedulerWorld: Sendable {
         try home.write(".aws/credentials", credentials)
         try home.write(".aws/config", awsConfig)
         if let config { try home.write(".config/ecr-sessions/config", config) }
-        let environment = Environment(
-            ["HOME": home.path, "AWS_ENDPOINT_URL_ECR": ecr.endpoint.absoluteString])
+        // The fake serves private ECR and ECR Public alike.
+        let environment = Environment(ecr.environment.merging(["HOME": home.path]) { $1 })
         sessions = Sessions(
             environment: environment, clock: clock, transport: CurlTransport(settings: CurlSettings()),
             retry: RetryPolicy(maxAttempts: 3, baseDelay: .zero, maxDelay: .zero))
