@@ -185,3 +185,19 @@ import Testing
         #expect(password == privateToken.credentials?.password)
     }
 }
+
+@Suite struct ConfigAccountErrorTests {
+    @Test func aConfigAccountWithAMissingProfileNamesItsLineAndTheOthersStillLogIn() async throws {
+        let world = try SchedulerWorld(
+            accountCount: 1,
+            config:
+                "[account good]\nprofile = p0\nregions = us-east-1\n\n[account typo]\nprofile = p9\nregions = us-east-1\n"
+        )
+        defer { world.remove() }
+        let report = try await world.sessions.login(try world.sessions.accounts(named: []))
+        let failed = try #require(report.results.first { !$0.succeeded })
+        #expect(failed.job.profile == "p9")
+        #expect(failed.error?.hasPrefix("~/.config/ecr-sessions/config line 5: ") == true, "\(failed.error ?? "")")
+        #expect(report.results.filter(\.succeeded).map(\.job.profile) == ["p0"])
+    }
+}

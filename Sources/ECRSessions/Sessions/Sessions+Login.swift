@@ -70,7 +70,16 @@ extension Sessions {
         let settings = try configuration()?.settings ?? Configuration.Settings()
         let runner = try loginRunner(concurrency: concurrency ?? settings.concurrency, mfaPrompt: mfaPrompt)
         let jobs = accounts.flatMap(\.jobs).filter { selected?.contains($0) ?? true }
-        let results = await runner.run(jobs, progress: progress)
+        // An account of the config file names where it is written, so a missing profile points at that line.
+        let fromConfigFile = try configuration()?.accounts.isEmpty == false
+        let origins = Dictionary(accounts.flatMap { account in account.jobs.map { ($0, account.origin) } }) { $1 }
+        let annotate = { @Sendable (result: LoginResult) -> LoginResult in
+            guard fromConfigFile, let error = result.error, let origin = origins[result.job] else { return result }
+            var annotated = result
+            annotated.error = "\(origin): \(error)"
+            return annotated
+        }
+        let results = await runner.run(jobs) { progress(annotate($0)) }.map(annotate)
         var report = LoginReport(
             results: results, skipped: accounts.filter { $0.problem != nil && $0.isEnabled }, notices: [],
             targetErrors: [])
