@@ -111,7 +111,7 @@ struct AWSConfigResolutionTests {
     }
 
     @Test(
-        "a profile set up another way is not supported yet, by name",
+        "a profile set up another way is not resolved offline, and says so by name",
         arguments: [
             ("app", "role_arn"), ("tool", "credential_process"), ("corp", "sso_session"),
             ("ci", "web_identity_token_file"), ("box", "role_arn"),
@@ -121,7 +121,8 @@ struct AWSConfigResolutionTests {
             try Self.profiles.resolve(profile: profile, environment: Environment())
         }
         let message = AWSConfigError.unsupportedCredentialSource(profile: profile, setting: setting).description
-        #expect(message.hasPrefix("profile '\(profile)' uses \(setting), which ecr-sessions does not support yet"))
+        #expect(
+            message.hasPrefix("profile '\(profile)' uses \(setting), whose credentials cannot be read from the files"))
     }
 
     @Test("a missing profile names the profile and the files")

@@ -76,7 +76,8 @@ public enum AWSConfigError: Error, Sendable, Equatable, CustomStringConvertible 
     case incompleteKeyPair(profile: String, missing: String, location: SourceLocation)
     /// The profile exists but has nothing that yields credentials.
     case noCredentialSource(profile: String, location: SourceLocation)
-    /// The profile gets credentials in a way this version cannot use yet.
+    /// The profile gets credentials from a source that needs a call (STS, SSO, a process), which the offline
+    /// resolver `AWSProfiles.resolve` does not make.
     case unsupportedCredentialSource(profile: String, setting: String)
     /// `role_arn` without `source_profile`, `credential_source` or `web_identity_token_file`.
     case roleWithoutSource(profile: String, location: SourceLocation)
@@ -114,8 +115,8 @@ public enum AWSConfigError: Error, Sendable, Equatable, CustomStringConvertible 
             return "profile '\(profile)' (\(location)) did not contain credential information; add "
                 + "aws_access_key_id and aws_secret_access_key, role_arn, credential_process or SSO settings."
         case .unsupportedCredentialSource(let profile, let setting):
-            return "profile '\(profile)' uses \(setting), which ecr-sessions does not support yet; "
-                + "use a profile with aws_access_key_id and aws_secret_access_key for now."
+            return "profile '\(profile)' uses \(setting), whose credentials cannot be read from the files alone; "
+                + "they are fetched when the profile is logged in (ecr-sessions accounts login \(profile))."
         case .roleWithoutSource(let profile, let location):
             return "profile '\(profile)' (\(location)) has role_arn but no source: the profile must contain "
                 + "`source_profile`, `credential_source` or `web_identity_token_file`."
