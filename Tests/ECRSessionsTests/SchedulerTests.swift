@@ -201,3 +201,17 @@ import Testing
         #expect(report.results.filter(\.succeeded).map(\.job.profile) == ["p0"])
     }
 }
+
+@Suite struct CredentialStoreNoticeTests {
+    @Test(arguments: [("containers", ".config/containers/auth.json", false), ("docker", ".docker/config.json", true)])
+    func aCredsStoreIsReportedOnlyWhereTheToolConsultsIt(target: String, file: String, warned: Bool) async throws {
+        let world = try SchedulerWorld(
+            accountCount: 1, config: "[settings]\ntargets = \(target)\ncred_helpers = warn\n")
+        defer { world.remove() }
+        try world.home.write(file, #"{"credsStore": "desktop"}"#)
+        let report = try await world.sessions.refresh()
+        #expect((report.login?.notices.isEmpty == false) == warned, "\(report.login?.notices ?? [])")
+        let written = try String(contentsOf: world.home.url(file), encoding: .utf8)
+        #expect(written.contains(world.accounts[0].account))
+    }
+}

@@ -71,6 +71,8 @@ extension Sessions {
     func writeTargets(_ pending: [PendingEntry], settings: Configuration.Settings) -> TargetWrites {
         struct FileWrite {
             var file: RegistryAuthFile
+            /// docker, nerdctl and finch consult credsStore/credHelpers; podman, skopeo and helm do not.
+            var readsHelpers: Bool
             var registersHelper: Bool
             var entries: [String: AuthorizationToken] = [:]
             var profiles: [String: String?] = [:]
@@ -80,7 +82,11 @@ extension Sessions {
             for target in entry.targets {
                 let file = target.file(environment: environment)
                 let registers = target.readsCredentialHelpers && settings.credentialHelpers == .register
-                writes[file.path, default: FileWrite(file: file, registersHelper: registers)].entries[entry.host] =
+                writes[
+                    file.path,
+                    default: FileWrite(
+                        file: file, readsHelpers: target.readsCredentialHelpers, registersHelper: registers)
+                ].entries[entry.host] =
                     entry.token
                 writes[file.path]?.profiles[entry.host] = entry.profile
             }
@@ -93,7 +99,8 @@ extension Sessions {
             do {
                 let update = try write.file.set(
                     write.entries, registeringHelper: write.registersHelper ? Self.credentialHelperName : nil)
-                notices += update.notices.map(\.description)
+                // A credsStore in a file only podman or helm reads shadows nothing: no warning for it.
+                if write.readsHelpers { notices += update.notices.map(\.description) }
                 registered = registered || update.notices.contains { $0.registeredHelper != nil }
                 let byProfile = Dictionary(grouping: update.written.values) { write.profiles[$0.host] ?? nil }
                 for (profile, entries) in byProfile {
