@@ -93,7 +93,10 @@ private func log(_ event: DaemonEvent, now: Date) {
             }
         }
         for problem in report.endangered { log("error: \(problem)", now: now) }
-        for failure in report.login?.targetErrors ?? [] { log("error: \(failure)", now: now) }
+        for host in report.repaired {
+            log("rewrote the login for \(host): a registry config file had lost it", now: now)
+        }
+        for failure in report.targetErrors { log("error: \(failure)", now: now) }
         let next = report.nextDue.map { "next renewal \(relative($0, to: now))" } ?? "nothing scheduled"
         log("pass (\(reason.rawValue)): \(report.plan.due.count) due; \(next)", now: now)
     case .failed(let reason, let error):

@@ -51,10 +51,12 @@ func printLoginResult(_ result: LoginResult, now: Date, quiet: Bool) {
 
 /// What went wrong around the logins: accounts that cannot be logged in, credential stores that shadow our entries,
 /// files that could not be written.
-func printLoginProblems(_ report: LoginReport) {
+func printLoginProblems(_ report: LoginReport, includingTargetErrors: Bool = true) {
     for account in report.skipped {
         printError("error: profile '\(account.profile)': \(account.problem ?? "cannot be logged in")")
     }
     for notice in report.notices { printError("warning: \(notice)") }
-    for failure in report.targetErrors { printError("error: \(failure)") }
+    if includingTargetErrors {
+        for failure in report.targetErrors { printError("error: \(failure)") }
+    }
 }

@@ -50,14 +50,20 @@ extension Root {
                 }
                 return
             }
+            if !quiet {
+                for host in report.repaired {
+                    print("Rewrote the login for \(host): a registry config file had lost it.")
+                }
+            }
             if let login = report.login {
-                printLoginProblems(login)
-            } else if !quiet {
+                printLoginProblems(login, includingTargetErrors: false)
+            } else if !quiet && report.repaired.isEmpty {
                 let next = report.nextDue.map { "; next due \(relative($0, to: sessions.clock.now()))" } ?? ""
                 print("Nothing is due\(next).")
             }
+            for failure in report.targetErrors { printError("error: \(failure)") }
             for problem in report.endangered { printError("error: \(problem)") }
-            if !report.endangered.isEmpty || !(report.login?.targetErrors.isEmpty ?? true) { throw ExitCode(1) }
+            if !report.endangered.isEmpty || !report.targetErrors.isEmpty { throw ExitCode(1) }
         }
     }
 }

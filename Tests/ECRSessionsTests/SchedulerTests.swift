@@ -215,3 +215,36 @@ import Testing
         #expect(written.contains(world.accounts[0].account))
     }
 }
+
+@Suite struct TargetRepairTests {
+    @Test func aLoginThatDisappearedFromAFileIsWrittenBackWithoutCallingECR() async throws {
+        let world = try SchedulerWorld(accountCount: 2)
+        defer { world.remove() }
+        _ = try await world.sessions.refresh()
+        let config = world.home.url(".docker/config.json")
+        let written = try String(contentsOf: config, encoding: .utf8)
+
+        // As `docker logout` would: the entry goes, another tool's entry is there now.
+        let host = ECREndpoint.registryHost(account: world.accounts[0].account, region: world.accounts[0].region)
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: Any])
+        var auths = try #require(object["auths"] as? [String: Any])
+        auths[host] = nil
+        auths["ghcr.io"] = ["auth": "Z2g6dG9r"]
+        object["auths"] = auths
+        try JSONSerialization.data(withJSONObject: object).write(to: config)
+
+        world.clock.advance(by: 300)
+        let report = try await world.sessions.refresh()
+        #expect(report.plan.due.isEmpty)
+        #expect(report.repaired == [host])
+        #expect(world.ecr.requests.count == 2, "no new ECR call")
+        let repaired = try String(contentsOf: config, encoding: .utf8)
+        #expect(repaired.contains(host) && repaired.contains("ghcr.io"))
+
+        // Files that are right are only read.
+        let before = try FileManager.default.attributesOfItem(atPath: config.path)[.modificationDate] as? Date
+        world.clock.advance(by: 300)
+        #expect(try await world.sessions.refresh().repaired.isEmpty)
+        #expect(try FileManager.default.attributesOfItem(atPath: config.path)[.modificationDate] as? Date == before)
+    }
+}

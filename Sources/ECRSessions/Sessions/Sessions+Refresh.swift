@@ -13,6 +13,10 @@ public struct RefreshReport: Sendable {
 
     /// The earliest moment something falls due after this run (what the daemon sleeps until).
     public var nextDue: Date?
+    /// Registry hosts whose valid cached login was missing from a file and was written back.
+    public var repaired: [String] = []
+    /// Files that could not be checked or written back, with the reason.
+    public var targetErrors: [String] = []
 }
 
 /// The refresh that holds the lock.
@@ -71,6 +75,15 @@ extension Sessions {
                 entry.expiresAt.map { $0 <= after.now ? "expired" : "expires \($0.relativeDescription(to: after.now))" }
                 ?? "no token"
             report.endangered.append("\(entry.job): \(state), failing: \(error ?? "unknown error")")
+        }
+        // Cheap when the files are right (one read each); puts back what a `docker logout` or another tool took away.
+        let repair = try repairTargets(
+            accounts: accounts, settings: try configuration()?.settings ?? Configuration.Settings())
+        report.repaired = repair.repaired
+        // A file that failed the login's write fails the repair's read too: say it once.
+        for error in (report.login?.targetErrors ?? []) + repair.writes.errors
+        where !report.targetErrors.contains(error) {
+            report.targetErrors.append(error)
         }
         report.nextDue = after.nextDue
         return report

@@ -137,3 +137,48 @@ struct TargetWrites {
     /// Registry hosts some file could not be given, with that file's error.
     var failedHosts: [String: String]
 }
+
+extension Sessions {
+    /// Puts back, without a call to ECR, every cached and still valid login that a file its account's targets name
+    /// lacks: after a `docker logout`, or a config.json deleted or rewritten by another tool. Files that already
+    /// hold the right tokens are only read. Returns the hosts written back, and what could not be read or written.
+    func repairTargets(accounts: [Account], settings: Configuration.Settings) throws -> (
+        repaired: [String], writes: TargetWrites
+    ) {
+        let now = clock.now()
+        let targetsByJob = Dictionary(
+            accounts.flatMap { account in
+                account.jobs.map { ("\($0.profile)\u{1F}\($0.region)", settings.targets(for: account)) }
+            }
+        ) { $0 + $1 }
+        var expected: [String: (file: RegistryAuthFile, logins: [String: RegistryLogin])] = [:]
+        for login in try cache().logins() where login.expiresAt > now {
+            guard let targets = targetsByJob["\(login.profile)\u{1F}\(login.region)"] else { continue }
+            for target in targets {
+                let file = target.file(environment: environment)
+                expected[file.path, default: (file, [:])].logins[login.registry] = login
+            }
+        }
+        var pending: [PendingEntry] = []
+        var errors: [String] = []
+        for (_, (file, logins)) in expected.sorted(by: { $0.key < $1.key }) {
+            do {
+                for host in try file.hostsOutOfDate(logins.mapValues(\.token)).sorted() {
+                    guard let login = logins[host] else { continue }
+                    let targets = targetsByJob["\(login.profile)\u{1F}\(login.region)"] ?? []
+                    pending.append(
+                        PendingEntry(
+                            host: host, token: login.token, profile: login.profile,
+                            targets: targets.filter { $0.file(environment: environment).path == file.path }))
+                }
+            } catch {
+                errors.append(String(describing: error))
+            }
+        }
+        var writes =
+            pending.isEmpty
+            ? TargetWrites(notices: [], errors: [], failedHosts: [:]) : writeTargets(pending, settings: settings)
+        writes.errors = errors + writes.errors
+        return (pending.map(\.host).filter { writes.failedHosts[$0] == nil }, writes)
+    }
+}

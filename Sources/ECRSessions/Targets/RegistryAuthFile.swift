@@ -245,6 +245,19 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     private var file: JSONObjectFile { JSONObjectFile(path: path, lockTimeout: lockTimeout) }
 
     /// The `credHelpers` map, nil when absent; anything but an object is refused rather than overwritten.
+    /// The hosts among `entries` whose `auths` entry is missing or holds another token: a `docker logout`, a
+    /// deleted or replaced file. Reads without the lock (files are only ever replaced whole) and writes nothing.
+    public func hostsOutOfDate(_ entries: [String: AuthorizationToken]) throws(TargetError) -> Set<String> {
+        var auths: [String: Any] = [:]
+        if let object = try file.currentObject() {
+            auths = try authsMap(in: object) ?? [:]
+        }
+        return Set(
+            entries.compactMap { host, token in
+                ((auths[host] as? [String: Any])?["auth"] as? String) == token.encoded ? nil : host
+            })
+    }
+
     private func credHelpersMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {
         guard let value = object["credHelpers"] else { return nil }
         guard let helpers = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: ["credHelpers"]) }
