@@ -7,7 +7,7 @@ import Foundation
 /// Integration tests fail (never skip) when moto_server is missing: `.ci/run` installs it.
 public final class MotoServer: @unchecked Sendable {
     public let port: UInt16
-    private let process: Process
+    private let process: SupervisedProcess
     private let transport = CurlTransport(settings: CurlSettings())
     /// Any key works while moto is not checking; it still routes by the signature's service name.
     private let setupCredentials = AWSCredentials(accessKeyID: "AKIASETUPSETUPSETUP1", secretAccessKey: "setup")
@@ -23,15 +23,10 @@ public final class MotoServer: @unchecked Sendable {
     public init() async throws {
         guard let executable = which("moto_server") else { throw Missing() }
         port = try freeLoopbackPort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try SupervisedProcess(
+            executable: executable, arguments: ["-H", "127.0.0.1", "-p", String(port)], environment: environment)
         try await waitUntilReady()
     }
 
@@ -39,15 +34,8 @@ public final class MotoServer: @unchecked Sendable {
         stop()
     }
 
-    /// Stops moto and reaps it. Waits with `waitpid` itself, because Foundation's `waitUntilExit` can spin forever
-    /// when called from a deinit on Linux.
     public func stop() {
-        let pid = process.processIdentifier
-        guard pid > 0, kill(pid, 0) == 0 else { return }
-        // SIGKILL, not SIGTERM: the child inherits the signal mask of the thread that started it, where SIGTERM
-        // may be blocked, so moto_server would never see it.
-        kill(pid, SIGKILL)
-        waitpid(pid, nil, 0)
+        process.stop()
     }
 
     private func waitUntilReady() async throws {
