@@ -51,17 +51,7 @@ public struct LoginRunner: Sendable {
         do {
             let resolved = try await credentials.resolve(profile: job.profile)
             await pacer.waitForTurn("\(resolved.credentials.accessKeyID)/\(job.region)")
-            let tokens: [AuthorizationData]
-            if job.isPublic {
-                let endpoint = try ECREndpoint.publicAPI(
-                    override: resolved.endpointURL(forService: "ecr_public", environment: environment))
-                tokens = [try await ecr.publicAuthorizationToken(credentials: resolved.credentials, endpoint: endpoint)]
-            } else {
-                let endpoint = try ECREndpoint.privateAPI(
-                    region: job.region, override: resolved.endpointURL(forService: "ecr", environment: environment))
-                tokens = try await ecr.authorizationTokens(
-                    credentials: resolved.credentials, region: job.region, endpoint: endpoint)
-            }
+            let tokens = try await ecr.authorizationTokens(for: job, resolved: resolved, environment: environment)
             let fetchedAt = ecr.clock.now()
             var logins = tokens.map { token in
                 RegistryLogin(
@@ -93,5 +83,22 @@ public struct LoginRunner: Sendable {
             result.error = (result.error.map { $0 + "; " } ?? "") + "could not record the attempt: \(error)"
         }
         return result
+    }
+}
+
+extension ECRClient {
+    /// The job's tokens with `resolved`'s credentials, at the endpoint its settings and `environment` choose:
+    /// ECR Public's single registry, or private ECR's in the job's region.
+    func authorizationTokens(for job: LoginJob, resolved: ResolvedProfile, environment: Environment)
+        async throws -> [AuthorizationData]
+    {
+        if job.isPublic {
+            let endpoint = try ECREndpoint.publicAPI(
+                override: resolved.endpointURL(forService: "ecr_public", environment: environment))
+            return [try await publicAuthorizationToken(credentials: resolved.credentials, endpoint: endpoint)]
+        }
+        let endpoint = try ECREndpoint.privateAPI(
+            region: job.region, override: resolved.endpointURL(forService: "ecr", environment: environment))
+        return try await authorizationTokens(credentials: resolved.credentials, region: job.region, endpoint: endpoint)
     }
 }

@@ -15,10 +15,8 @@ extension Sessions {
         if explicit == nil, AWSProfiles.environmentCredentials(environment) != nil {
             let resolved = try profiles.resolve(profile: nil, environment: environment)
             let region = try requireRegion(explicitRegion ?? resolved.region, profile: name)
-            let endpoint = try ECREndpoint.privateAPI(
-                region: region, override: resolved.endpointURL(forService: "ecr", environment: environment))
             let tokens = try await ecrClient.authorizationTokens(
-                credentials: resolved.credentials, region: region, endpoint: endpoint)
+                for: LoginJob(profile: name, region: region), resolved: resolved, environment: environment)
             token = tokens[0].token
         } else {
             let provider = try credentialProvider()
