@@ -61,21 +61,29 @@ public var productsDirectory: URL {
 public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// A free TCP port on the loopback interface (bound and released, so a race is possible but unlikely).
+/// A free TCP port on the loopback interface for a server a test starts (bound and released, so a race is possible
+/// but unlikely). It is drawn below Linux's ephemeral range (32768-60999): a port the kernel handed out there could
+/// be handed out again a moment later as the source port of one of the many connections tests open, and the server
+/// would then fail to bind.
 public func freeLoopbackPort() throws -> UInt16 {
+    for _ in 0..<100 {
+        let port = UInt16.random(in: 20000...32000)
+        if try canBind(port) { return port }
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
+private func canBind(_ port: UInt16) throws -> Bool {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard socketFD >= 0 else { throw POSIXError(.EMFILE) }
     defer { close(socketFD) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = port.bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
+    return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0
+            bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
         }
     }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return UInt16(bigEndian: address.sin_port)
 }
