@@ -9,14 +9,7 @@ extension Root.Accounts {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let accounts: [Account]
-            do {
-                accounts = try options.sessions().accounts()
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw configurationFailure(error)
-            }
+            let accounts = try options.context().accounts()
             guard !accounts.isEmpty else {
                 print("No profile in the AWS config or credentials files yields credentials. Run: aws configure")
                 return

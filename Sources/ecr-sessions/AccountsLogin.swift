@@ -27,34 +27,25 @@ extension Root.Accounts {
         }
 
         func run() async throws {
-            let sessions = try options.sessions()
-            let accounts: [Account]
-            do {
-                accounts = try sessions.accounts(named: profiles)
-                _ = try sessions.cache()
-            } catch {
-                throw configurationFailure(error)
-            }
+            let context = try options.context()
+            let action = Actions.AccountsLogin(context)
+            let accounts = try action.accounts(named: profiles)
             if accounts.isEmpty {
                 print(
-                    profiles.isEmpty && (try? sessions.configuration())??.accounts.isEmpty == false
+                    profiles.isEmpty && (try? context.configuration())??.accounts.isEmpty == false
                         ? "Every account in the config file is disabled (enabled = false); nothing to log in."
                         : "No profile in the AWS config or credentials files yields credentials. Run: aws configure")
                 return
             }
-            let now = sessions.clock.now()
+            let now = context.clock.now()
             // Only a person at a terminal can type an MFA code; anywhere else such a role fails with its reason.
-            let report: LoginReport
-            do {
-                report = try await sessions.login(
+            // Past this point some registries may already be logged in: a failure is exit 1, never 2.
+            let report = try await afterChanges {
+                try await action.run(
                     accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive()
                 ) { result in
                     printLoginResult(result, now: now, quiet: false)
                 }
-            } catch {
-                // Some registries may already be logged in: exit 1, never 2.
-                printError("error: \(error)")
-                throw ExitCode(1)
             }
             printLoginProblems(report)
             if !report.succeeded { throw ExitCode(1) }

@@ -24,14 +24,7 @@ extension Root.Accounts {
         }
 
         func run() throws {
-            let report: LogoutReport
-            do {
-                report = try options.sessions().logout(accounts: profiles)
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw configurationFailure(error)
-            }
+            let report = try Actions.Logout(options.context()).accounts(profiles)
             printLogout(report)
             if report.forgottenLogins > 0 {
                 // Logout is not a pause: the accounts are still configured, and the next refresh logs them in.

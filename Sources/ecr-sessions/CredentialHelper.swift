@@ -21,7 +21,7 @@ extension Root {
             subcommands: [Get.self, Store.self, Erase.self, List.self, Install.self])
 
         /// The name docker runs: `docker-credential-` and the `credHelpers` value.
-        static let executableName = "docker-credential-\(Sessions.credentialHelperName)"
+        static let executableName = "docker-credential-\(RegistryAuthFile.credentialHelperName)"
 
         /// What docker (docker-credential-helpers' client) recognises as "no such credentials".
         static let notFound = "credentials not found in native keychain"
@@ -36,9 +36,10 @@ extension Root {
             String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         }
 
-        static func sessions() throws -> Sessions {
+        /// Runs one helper action; any error is answered the protocol's way (`fail`).
+        static func answer<Answer>(_ body: (Actions.CredentialHelper) async throws -> Answer) async throws -> Answer {
             do {
-                return try Sessions.live()
+                return try await body(Actions.CredentialHelper(ActionContext.live()))
             } catch {
                 throw fail("\(error)")
             }
@@ -53,14 +54,7 @@ extension Root.CredentialHelper {
 
         func run() async throws {
             let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
-            let found: HelperCredentials?
-            do {
-                found = try await Root.CredentialHelper.sessions().helperCredentials(for: serverURL)
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw Root.CredentialHelper.fail("\(error)")
-            }
+            let found = try await Root.CredentialHelper.answer { try await $0.get(serverURL) }
             guard let found else { throw Root.CredentialHelper.fail(Root.CredentialHelper.notFound) }
             print(json(["ServerURL": found.serverURL, "Username": found.username, "Secret": found.secret]))
         }
@@ -76,35 +70,23 @@ extension Root.CredentialHelper {
         }
     }
 
-    struct Erase: ParsableCommand {
+    struct Erase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Log out of the server URL read on stdin, if ecr-sessions manages it.")
 
-        func run() throws {
+        func run() async throws {
             let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
-            do {
-                let report = try Root.CredentialHelper.sessions().helperErase(serverURL)
-                if let error = report.errors.first { throw Root.CredentialHelper.fail(error) }
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw Root.CredentialHelper.fail("\(error)")
-            }
+            let report = try await Root.CredentialHelper.answer { try $0.erase(serverURL) }
+            if let error = report.errors.first { throw Root.CredentialHelper.fail("\(error)") }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print every registry ecr-sessions answers for, as {server URL: user name}.")
 
-        func run() throws {
-            do {
-                print(json(try Root.CredentialHelper.sessions().helperList()))
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw Root.CredentialHelper.fail("\(error)")
-            }
+        func run() async throws {
+            print(json(try await Root.CredentialHelper.answer { try $0.list() }))
         }
     }
 

@@ -16,13 +16,9 @@ extension Root {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let sessions = try options.sessions()
-            do {
-                _ = try sessions.accounts()
-                _ = try sessions.cache()
-            } catch {
-                throw configurationFailure(error)
-            }
+            let sessions = try options.context()
+            _ = try sessions.accounts()
+            _ = try sessions.cache()
             let daemon = RefreshDaemon(sessions: sessions) { event in
                 log(event, now: sessions.clock.now())
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ECRSessions
 import Foundation
 
 @main
@@ -14,21 +15,49 @@ struct Root: AsyncParsableCommand {
         ]
     )
 
-    /// argument-parser exits 64 (EX_USAGE) for bad usage; our contract says 2, like bad configuration.
+    /// Parses, runs, and turns what the command threw into text and an exit status, in this one place: bad usage
+    /// is 2 (argument-parser's own 64 included), a library error exits as its `FailureCategory` says.
     static func main() async {
+        var command: any ParsableCommand
         do {
             // Run as docker-credential-ecr-sessions, this binary is its own credential helper.
             let helper = CommandLine.arguments.first?.split(separator: "/").last == "\(CredentialHelper.executableName)"
-            var command = try parseAsRoot(helper ? ["credential-helper"] + CommandLine.arguments.dropFirst() : nil)
+            command = try parseAsRoot(helper ? ["credential-helper"] + CommandLine.arguments.dropFirst() : nil)
+        } catch {
+            exitForUsage(error)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let error as ExitCode {
+            exit(withError: error)  // already reported by the command
+        } catch let error as ValidationError {
+            exitForUsage(error)
+        } catch let error as CleanExit {
+            exit(withError: error)
         } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            printError(fullMessage(for: error))
-            Foundation.exit(2)
+            printError("error: \(error)")
+            Foundation.exit(FailureCategory(of: error).exitStatus)
+        }
+    }
+
+    /// argument-parser exits 64 (EX_USAGE) for bad usage; our contract says 2, like bad configuration.
+    private static func exitForUsage(_ error: any Error) -> Never {
+        guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+        printError(fullMessage(for: error))
+        Foundation.exit(2)
+    }
+}
+
+extension FailureCategory {
+    /// The exit status the contract gives this kind of failure.
+    var exitStatus: Int32 {
+        switch self {
+        case .partial: 1
+        case .configuration: 2
         }
     }
 }

@@ -14,22 +14,7 @@ extension Root {
         var region: String?
 
         func run() async throws {
-            let sessions: Sessions
-            do {
-                sessions = try Sessions.live()
-            } catch {
-                throw configurationFailure(error)
-            }
-            do {
-                print(try await sessions.loginPassword(profile: profile, region: region))
-            } catch let error as ConfigurationError {
-                throw configurationFailure(error)
-            } catch let error as AWSConfigError {
-                throw configurationFailure(error)
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
-            }
+            print(try await Actions.LoginPassword(ActionContext.live()).run(profile: profile, region: region))
         }
     }
 }

@@ -10,12 +10,8 @@ struct GlobalOptions: ParsableArguments {
             valueName: "file"))
     var config: String?
 
-    /// The library's front door for this process, or exit 2 when the environment is unusable.
-    func sessions() throws -> Sessions {
-        do {
-            return try Sessions.live(configPath: config)
-        } catch {
-            throw configurationFailure(error)
-        }
+    /// The actions' context for this process.
+    func context() throws(ClockError) -> ActionContext {
+        try ActionContext.live(configPath: config)
     }
 }

@@ -36,15 +36,9 @@ extension Root {
                 ? String(input.dropLast(2))
                 : input.hasSuffix("\n")
                     ? String(input.dropLast()) : input
-            guard !password.isEmpty else { throw configurationFailure(ValidationError("stdin held no password.")) }
-            let report: UserLoginReport
-            do {
-                report = try options.sessions().login(registry: registry, username: username, password: password)
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw configurationFailure(error)
-            }
+            guard !password.isEmpty else { throw ConfigurationError("stdin held no password.") }
+            let report = try Actions.UserLogin(options.context()).run(
+                registry: registry, username: username, password: password)
             for notice in report.notices { printError("warning: \(notice)") }
             for failure in report.targetErrors { printError("error: \(failure)") }
             guard report.targetErrors.isEmpty else { throw ExitCode(1) }
@@ -68,14 +62,7 @@ extension Root {
         }
 
         func run() throws {
-            let report: LogoutReport
-            do {
-                report = try options.sessions().logout(hosts: registries)
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw configurationFailure(error)
-            }
+            let report = try Actions.Logout(options.context()).registries(registries)
             printLogout(report)
             if !report.succeeded { throw ExitCode(1) }
         }

@@ -7,13 +7,6 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Reports a configuration or usage problem (something the user must fix before anything can run) and gives the
-/// exit code that says so: 2, with nothing changed.
-func configurationFailure(_ error: any Error) -> ExitCode {
-    printError("error: \(error)")
-    return ExitCode(2)
-}
-
 /// "in 11h 58m", "3m ago": how far `date` is from `now`, for people.
 func relative(_ date: Date, to now: Date) -> String {
     date.relativeDescription(to: now)

@@ -22,25 +22,16 @@ extension Root {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let sessions = try options.sessions()
+            let context = try options.context()
+            let refresh = Actions.Refresh(context)
             // Everything a bad configuration breaks is read first: that is exit 2, with nothing changed.
-            do {
-                _ = try sessions.cache()
-                _ = try sessions.accounts()
-                _ = try sessions.refreshPolicy()
-            } catch {
-                throw configurationFailure(error)
-            }
-            let report: RefreshReport
+            try refresh.check()
             let quiet = quiet
-            do {
-                report = try await sessions.refresh(force: force) { result in
-                    printLoginResult(result, now: sessions.clock.now(), quiet: quiet)
+            // Past this point some registries may have been renewed: a failure is exit 1, never 2.
+            let report = try await afterChanges {
+                try await refresh.run(force: force) { result in
+                    printLoginResult(result, now: context.clock.now(), quiet: quiet)
                 }
-            } catch {
-                // Past this point some registries may have been renewed: a failure is exit 1, never 2.
-                printError("error: \(error)")
-                throw ExitCode(1)
             }
             if let holder = report.heldBy {
                 if !quiet {
@@ -58,12 +49,12 @@ extension Root {
             if let login = report.login {
                 printLoginProblems(login, includingTargetErrors: false)
             } else if !quiet && report.repaired.isEmpty {
-                let next = report.nextDue.map { "; next due \(relative($0, to: sessions.clock.now()))" } ?? ""
+                let next = report.nextDue.map { "; next due \(relative($0, to: context.clock.now()))" } ?? ""
                 print("Nothing is due\(next).")
             }
             for failure in report.targetErrors { printError("error: \(failure)") }
             for problem in report.endangered { printError("error: \(problem)") }
-            if !report.endangered.isEmpty || !report.targetErrors.isEmpty { throw ExitCode(1) }
+            if !report.succeeded { throw ExitCode(1) }
         }
     }
 }

@@ -11,20 +11,14 @@ extension Root {
         var json = false
 
         func run() throws {
-            let sessions: Sessions
-            let entries: [StatusEntry]
-            do {
-                sessions = try Sessions.live()
-                entries = try sessions.status()
-            } catch {
-                throw configurationFailure(error)
-            }
+            let context = try ActionContext.live()
+            let entries = try Actions.Status(context).run()
             if json {
                 print(StatusEntry.json(entries), terminator: "")
             } else if entries.isEmpty {
                 print("No logins yet. Run: ecr-sessions accounts login --all")
             } else {
-                print(statusTable(entries, now: sessions.clock.now()))
+                print(statusTable(entries, now: context.clock.now()))
             }
         }
 

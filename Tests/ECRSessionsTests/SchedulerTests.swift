@@ -8,22 +8,22 @@ import Testing
     @Test func aRefreshRenewsOnlyWhatIsDue() async throws {
         let world = try SchedulerWorld(accountCount: 4)
         defer { world.remove() }
-        let first = try await world.sessions.refresh()
+        let first = try await Actions.Refresh(world.context).run()
         #expect(first.plan.due.count == 4)
         #expect(world.ecr.requests.count == 4)
 
         // An hour later nothing is due, and nothing is asked of ECR.
         world.clock.advance(by: 3600)
-        let quiet = try await world.sessions.refresh()
+        let quiet = try await Actions.Refresh(world.context).run()
         #expect(quiet.plan.due.isEmpty)
         #expect(quiet.login == nil)
         #expect(world.ecr.requests.count == 4)
 
         // Renew one registry by hand an hour in: when the others fall due (nine hours in, less jitter), it is not
         // among them.
-        _ = try await world.sessions.login(try world.sessions.accounts(named: ["p0"]))
+        _ = try await Actions.AccountsLogin(world.context).run(try Account.select(["p0"], from: world.context.accounts()))
         world.clock.advance(by: 8.05 * 3600)
-        let due = try await world.sessions.refresh()
+        let due = try await Actions.Refresh(world.context).run()
         #expect(Set(due.plan.due.map(\.profile)) == ["p1", "p2", "p3"])
         #expect(world.ecr.requests.count == 8)
         #expect(due.endangered.isEmpty)
@@ -36,7 +36,7 @@ import Testing
 
         // Thirty minutes of cron, once a minute.
         for _ in 0..<30 {
-            _ = try await world.sessions.refresh()
+            _ = try await Actions.Refresh(world.context).run()
             world.clock.advance(by: 60)
         }
         let failing = world.ecr.requestCount(account: world.accounts[0].account, region: world.accounts[0].region)
@@ -45,28 +45,28 @@ import Testing
         for healthy in world.accounts.dropFirst() {
             #expect(world.ecr.requestCount(account: healthy.account, region: healthy.region) == 1)
         }
-        let status = try world.sessions.status()
+        let status = try Actions.Status(world.context).run()
         #expect(status.filter { $0.lastError == nil && $0.registry != nil }.count == 2)
         #expect(status.first { $0.profile == "p0" }?.lastError?.contains("server error") == true)
 
         // The failing account with no token at all is what makes refresh exit 1.
-        let report = try await world.sessions.refresh(force: true)
+        let report = try await Actions.Refresh(world.context).run(force: true)
         #expect(report.endangered.count == 1)
-        #expect(report.endangered[0].contains("profile 'p0'"))
+        #expect(report.endangered[0].description.contains("profile 'p0'"))
     }
 
     @Test func aFailedRenewalKeepsTheOldTokenInPlace() async throws {
         let world = try SchedulerWorld(accountCount: 1)
         defer { world.remove() }
-        _ = try await world.sessions.refresh()
-        let before = try world.sessions.cache().logins()
+        _ = try await Actions.Refresh(world.context).run()
+        let before = try world.context.cache().logins()
         let dockerConfig = try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8)
 
         world.clock.advance(by: 10 * 3600)
         world.ecr.setOutage(true)
-        let report = try await world.sessions.refresh()
+        let report = try await Actions.Refresh(world.context).run()
         #expect(report.login?.results.first?.succeeded == false)
-        #expect(try world.sessions.cache().logins() == before)
+        #expect(try world.context.cache().logins() == before)
         #expect(try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8) == dockerConfig)
         // Inside the refresh window and failing: refresh reports it.
         #expect(report.endangered.count == 1)
@@ -82,7 +82,7 @@ import Testing
                 registry_ids = 444455556666 777788889999
                 """)
         defer { world.remove() }
-        let report = try await world.sessions.refresh()
+        let report = try await Actions.Refresh(world.context).run()
         let logins = try #require(report.login?.results.first?.logins)
         #expect(
             Set(logins.map(\.registry)) == [
@@ -117,8 +117,8 @@ import Testing
                 public = true
                 """)
         defer { world.remove() }
-        let sessions = world.sessions
-        let report = try await sessions.refresh()
+        let sessions = world.context
+        let report = try await Actions.Refresh(sessions).run()
         let login = try #require(report.login?.results.first?.logins.first)
         #expect(login.registry == "public.ecr.aws")
         #expect(login.region == LoginJob.publicRegion)
@@ -135,22 +135,22 @@ import Testing
         let malformed = "{\"auths\": {,}\n"
         try world.home.write(".docker/config.json", malformed)
 
-        let first = try await world.sessions.refresh()
+        let first = try await Actions.Refresh(world.context).run()
         #expect(first.login?.targetErrors.count == 1)
         #expect(try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8) == malformed)
-        #expect(try world.sessions.status().first?.lastError?.contains("not written") == true)
+        #expect(try Actions.Status(world.context).run().first?.lastError?.contains("not written") == true)
 
         // Fixed by the user; within the backoff nothing runs, after it the registry is written.
         try world.home.write(".docker/config.json", "{}")
         world.clock.advance(by: 10)
-        #expect(try await world.sessions.refresh().plan.due.isEmpty)
+        #expect(try await Actions.Refresh(world.context).run().plan.due.isEmpty)
         world.clock.advance(by: 120)
-        let second = try await world.sessions.refresh()
+        let second = try await Actions.Refresh(world.context).run()
         #expect(second.plan.due.count == 1)
         #expect(second.login?.targetErrors.isEmpty == true)
         let config = try String(contentsOf: world.home.url(".docker/config.json"), encoding: .utf8)
         #expect(config.contains(world.accounts[0].account))
-        #expect(try world.sessions.status().first?.lastError == nil)
+        #expect(try Actions.Status(world.context).run().first?.lastError == nil)
     }
 
     @Test func aRegistryDroppedFromTheConfigurationIsForgotten() async throws {
@@ -158,15 +158,15 @@ import Testing
             accountCount: 1,
             config: "[account a]\nprofile = p0\nregions = us-east-1\nregistry_ids = 444455556666\n")
         defer { world.remove() }
-        _ = try await world.sessions.refresh()
-        #expect(try world.sessions.cache().logins().count == 2)
+        _ = try await Actions.Refresh(world.context).run()
+        #expect(try world.context.cache().logins().count == 2)
 
         try world.home.write(".config/ecr-sessions/config", "[account a]\nprofile = p0\nregions = us-east-1\n")
-        _ = try await world.sessions.refresh(force: true)
-        #expect(try world.sessions.cache().logins().map(\.accountID) == [world.accounts[0].account])
+        _ = try await Actions.Refresh(world.context).run(force: true)
+        #expect(try world.context.cache().logins().map(\.accountID) == [world.accounts[0].account])
         // Nothing stale is left to keep the job due: an hour later nothing runs.
         world.clock.advance(by: 3600)
-        #expect(try await world.sessions.refresh().plan.due.isEmpty)
+        #expect(try await Actions.Refresh(world.context).run().plan.due.isEmpty)
     }
 
     @Test func publicAndPrivateUSEast1OfOneProfileAreKeptApart() async throws {
@@ -176,12 +176,12 @@ import Testing
                 "[account private]\nprofile = p0\nregions = us-east-1\n\n[account public]\nprofile = p0\npublic = true\n"
         )
         defer { world.remove() }
-        let sessions = world.sessions
-        _ = try await sessions.refresh()
+        let sessions = world.context
+        _ = try await Actions.Refresh(sessions).run()
         let logins = try sessions.cache().logins()
         #expect(Set(logins.map(\.region)) == ["us-east-1", LoginJob.publicRegion])
         let privateToken = try #require(logins.first { $0.region == "us-east-1" }?.token)
-        let password = try await sessions.loginPassword(profile: "p0", region: "us-east-1")
+        let password = try await Actions.LoginPassword(sessions).run(profile: "p0", region: "us-east-1")
         #expect(password == privateToken.credentials?.password)
     }
 }
@@ -194,10 +194,10 @@ import Testing
                 "[account good]\nprofile = p0\nregions = us-east-1\n\n[account typo]\nprofile = p9\nregions = us-east-1\n"
         )
         defer { world.remove() }
-        let report = try await world.sessions.login(try world.sessions.accounts(named: []))
+        let report = try await Actions.AccountsLogin(world.context).run(try Account.select([], from: world.context.accounts()))
         let failed = try #require(report.results.first { !$0.succeeded })
         #expect(failed.job.profile == "p9")
-        #expect(failed.error?.hasPrefix("~/.config/ecr-sessions/config line 5: ") == true, "\(failed.error ?? "")")
+        #expect(failed.error?.description.hasPrefix("~/.config/ecr-sessions/config line 5: ") == true, "\(failed.error?.description ?? "")")
         #expect(report.results.filter(\.succeeded).map(\.job.profile) == ["p0"])
     }
 }
@@ -209,7 +209,7 @@ import Testing
             accountCount: 1, config: "[settings]\ntargets = \(target)\ncred_helpers = warn\n")
         defer { world.remove() }
         try world.home.write(file, #"{"credsStore": "desktop"}"#)
-        let report = try await world.sessions.refresh()
+        let report = try await Actions.Refresh(world.context).run()
         #expect((report.login?.notices.isEmpty == false) == warned, "\(report.login?.notices ?? [])")
         let written = try String(contentsOf: world.home.url(file), encoding: .utf8)
         #expect(written.contains(world.accounts[0].account))
@@ -220,7 +220,7 @@ import Testing
     @Test func aLoginThatDisappearedFromAFileIsWrittenBackWithoutCallingECR() async throws {
         let world = try SchedulerWorld(accountCount: 2)
         defer { world.remove() }
-        _ = try await world.sessions.refresh()
+        _ = try await Actions.Refresh(world.context).run()
         let config = world.home.url(".docker/config.json")
         let written = try String(contentsOf: config, encoding: .utf8)
 
@@ -234,7 +234,7 @@ import Testing
         try JSONSerialization.data(withJSONObject: object).write(to: config)
 
         world.clock.advance(by: 300)
-        let report = try await world.sessions.refresh()
+        let report = try await Actions.Refresh(world.context).run()
         #expect(report.plan.due.isEmpty)
         #expect(report.repaired == [host])
         #expect(world.ecr.requests.count == 2, "no new ECR call")
@@ -244,7 +244,7 @@ import Testing
         // Files that are right are only read.
         let before = try FileManager.default.attributesOfItem(atPath: config.path)[.modificationDate] as? Date
         world.clock.advance(by: 300)
-        #expect(try await world.sessions.refresh().repaired.isEmpty)
+        #expect(try await Actions.Refresh(world.context).run().repaired.isEmpty)
         #expect(try FileManager.default.attributesOfItem(atPath: config.path)[.modificationDate] as? Date == before)
     }
 }

@@ -1,4 +1,4 @@
-import ECRSessions
+@testable import ECRSessions
 import Foundation
 import TestSupport
 import Testing
@@ -9,8 +9,8 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let host = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 
-    func sessions(_ home: TemporaryDirectory, _ extra: [String: String] = [:]) -> Sessions {
-        Sessions(
+    func sessions(_ home: TemporaryDirectory, _ extra: [String: String] = [:]) -> ActionContext {
+        ActionContext(
             environment: Environment(["HOME": home.path].merging(extra) { $1 }), clock: ManualClock(now),
             transport: ScriptedTransport([respond(500, "{}")]))
     }
@@ -35,7 +35,7 @@ import Testing
         ] as [(LoginTarget, [String: String], String)])
     func targetPaths(target: LoginTarget, variables: [String: String], path: String) {
         let environment = Environment(["HOME": "/h"].merging(variables) { $1 })
-        #expect(target.file(environment: environment).path == path)
+        #expect(TargetCatalog.standard.resolve(target, environment: environment)?.place == path)
     }
 
     @Test(arguments: [
@@ -44,7 +44,7 @@ import Testing
         (" 1.dkr.ecr.eu-west-1.amazonaws.com\n", "1.dkr.ecr.eu-west-1.amazonaws.com"),
     ])
     func hostsNormaliseLikeDocker(serverURL: String, host: String) {
-        #expect(Sessions.registryHost(serverURL) == host)
+        #expect(RegistryHost.of(serverURL) == host)
     }
 
     @Test func theCacheRemembersTheFirstPriorStateAndForgetsFilesWithNoEntryLeft() throws {
@@ -58,29 +58,31 @@ import Testing
         later.prior = .hadAuths
         later.original = Data("{\"auths\": {}}".utf8)
         later.written = [host: .init(host: host, priorAuth: "{}", registeredHelper: true, priorHelper: "pass")]
-        try cache.recordWritten(file: "/f", update: first, profile: "dev")
-        try cache.recordWritten(file: "/f", update: later, profile: "dev")
-        try cache.recordWritten(
-            file: "/f",
-            update: .init(
-                prior: .hadAuths, addedHosts: [], notices: [],
-                written: ["docker.io": .init(host: "docker.io")]), profile: nil)
+        let file = RegistryAuthFile(path: "/f")
+        try file.remember(first, owners: [host: "dev"], in: cache)
+        try file.remember(later, owners: [host: "dev"], in: cache)
+        try file.remember(
+            .init(prior: .hadAuths, addedHosts: [], notices: [], written: ["docker.io": .init(host: "docker.io")]),
+            owners: ["docker.io": nil], in: cache)
 
-        let files = try cache.writtenFiles(.profiles(["dev"]))
-        #expect(files.count == 1)
-        #expect(files.first?.prior == .noAuths && files.first?.original == Data("{}".utf8))
+        let records = try cache.undoRecords(.owners(["dev"]))
+        #expect(records.count == 1)
+        let place = try records.first.map { try RegistryAuthFile.PlaceState(decoding: $0.state, file: "/f") }
+        #expect(place?.prior == .noAuths && place?.original == "{}")
         // The prior entry stays the first one's; the helper registered later is remembered with what it replaced.
-        #expect(
-            files.first?.entries == [
-                .init(written: .init(host: host, registeredHelper: true, priorHelper: "pass"), profile: "dev")
-            ])
-        #expect(try cache.writtenFiles(.everyProfile).flatMap(\.entries).map(\.written.host) == [host])
-        #expect(try cache.writtenFiles(.hosts(["docker.io"])).flatMap(\.entries).map(\.profile) == [nil])
+        #expect(records.first?.entries.keys.sorted() == [host] && records.first?.entries[host]?.owner == "dev")
+        let entry = try records.first?.entries[host].map {
+            try RegistryAuthFile.EntryState(decoding: $0.state, file: "/f").written(host: host)
+        }
+        #expect(entry == .init(host: host, registeredHelper: true, priorHelper: "pass"))
+        #expect(try cache.undoRecords(.everyOwner).flatMap(\.entries.keys) == [host])
+        #expect(try cache.undoRecords(.hosts(["docker.io"])).flatMap(\.entries.values).map(\.owner) == [nil])
 
-        try cache.forgetWritten(file: "/f", hosts: [host])
-        #expect(try cache.writtenFiles(.hosts(["docker.io"])).count == 1)
-        try cache.forgetWritten(file: "/f", hosts: ["docker.io"])
-        #expect(try cache.writtenFiles(.hosts([host, "docker.io"])).isEmpty)
+        try cache.forgetUndo(kind: file.kind, place: "/f", hosts: [host])
+        #expect(try cache.undoRecords(.hosts(["docker.io"])).count == 1)
+        try cache.forgetUndo(kind: file.kind, place: "/f", hosts: ["docker.io"])
+        #expect(try cache.undoRecords(.hosts([host, "docker.io"])).isEmpty)
+        #expect(try cache.undoRecord(kind: file.kind, place: "/f") == nil)
     }
 
     @Test func helperAnswersFreshTokensFromTheCacheAndNothingForUnknownHosts() async throws {
@@ -89,10 +91,10 @@ import Testing
         let sessions = sessions(temp)
         try sessions.cache().save(ecrLogin(expiresIn: 6 * 3600))
 
-        let answer = try await sessions.helperCredentials(for: "https://\(host)")
+        let answer = try await Actions.CredentialHelper(sessions).get("https://\(host)")
         #expect(answer == HelperCredentials(serverURL: "https://\(host)", username: "AWS", secret: "pw-21600"))
-        #expect(try await sessions.helperCredentials(for: "ghcr.io") == nil)
-        #expect(try sessions.helperList() == [host: "AWS"])
+        #expect(try await Actions.CredentialHelper(sessions).get("ghcr.io") == nil)
+        #expect(try Actions.CredentialHelper(sessions).list() == [host: "AWS"])
     }
 
     @Test func helperNeverReturnsAnExpiredToken() async throws {
@@ -106,7 +108,7 @@ import Testing
                 expiresAt: now.addingTimeInterval(-1), fetchedAt: now.addingTimeInterval(-3600)))
 
         // No profile 'dev' in the AWS files and no network: the refresh fails, and the expired token stays unused.
-        await #expect(throws: LoginFailure.self) { try await sessions.helperCredentials(for: host) }
+        await #expect(throws: LoginFailure.self) { try await Actions.CredentialHelper(sessions).get(host) }
     }
 
     @Test func aUserLoginIsWrittenToEveryTargetAndLogoutPutsEachFileBack() async throws {
@@ -118,17 +120,17 @@ import Testing
         let containers = temp.path + "/.config/containers/auth.json"
         let sessions = sessions(temp)
 
-        let report = try sessions.login(registry: "index.docker.io", username: "me", password: "pw")
+        let report = try Actions.UserLogin(sessions).run(registry: "index.docker.io", username: "me", password: "pw")
 
         #expect(report.serverURL == "https://index.docker.io/v1/" && report.notices.isEmpty)
         #expect(report.targetErrors.isEmpty)
         for path in [docker, containers] {
             #expect(try String(contentsOfFile: path, encoding: .utf8).contains("https://index.docker.io/v1/"))
         }
-        #expect(try await sessions.helperCredentials(for: "docker.io")?.secret == "pw")
-        #expect(try sessions.helperList()["https://index.docker.io/v1/"] == "me")
+        #expect(try await Actions.CredentialHelper(sessions).get("docker.io")?.secret == "pw")
+        #expect(try Actions.CredentialHelper(sessions).list()["https://index.docker.io/v1/"] == "me")
 
-        let logout = try sessions.logout(hosts: ["docker.io"])
+        let logout = try Actions.Logout(sessions).registries(["docker.io"])
 
         #expect(logout.errors.isEmpty && logout.forgottenLogins == 1)
         #expect(logout.removed.count == 2)
@@ -144,18 +146,19 @@ import Testing
         let file = RegistryAuthFile.docker(environment: sessions.environment)
         let other = "222233334444.dkr.ecr.eu-west-1.amazonaws.com"
         for (profile, registry) in [("dev", host), ("prod", other)] {
-            let update = try file.set([registry: AuthorizationToken(encoded: "QVdTOngK")])
-            try sessions.cache().recordWritten(file: file.path, update: update, profile: profile)
+            _ = try file.write(
+                [TargetEntry(host: registry, token: AuthorizationToken(encoded: "QVdTOngK"), owner: profile)],
+                journal: sessions.cache())
             var login = ecrLogin(expiresIn: 3600, profile: profile)
             login.registry = registry
             try sessions.cache().save(login)
         }
 
-        let report = try sessions.logout(accounts: ["prod"])
+        let report = try Actions.Logout(sessions).accounts(["prod"])
 
         #expect(report.removed == ["\(file.path): \(other)"] && report.forgottenLogins == 1)
         #expect(try sessions.cache().logins().map(\.profile) == ["dev"])
-        let everything = try sessions.logout(accounts: [])
+        let everything = try Actions.Logout(sessions).accounts([])
         #expect(everything.removed == ["\(file.path): \(host) (file removed)"])
         #expect(!FileManager.default.fileExists(atPath: file.path))
     }

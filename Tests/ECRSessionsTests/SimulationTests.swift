@@ -47,7 +47,7 @@ import Testing
                     world.ecr.fail(account: account.account, with: fault, times: 3)
                 }
             }
-            let report = try await world.sessions.refresh()
+            let report = try await Actions.Refresh(world.context).run()
             if !report.endangered.isEmpty { exitOnes += 1 }
             failedAttempts += report.login?.results.filter { !$0.succeeded }.count ?? 0
             if outage == nil, now.timeIntervalSince(start) >= 3 * 86400, let next = report.nextDue,
@@ -56,7 +56,7 @@ import Testing
                 outage = now.addingTimeInterval(step)..<now.addingTimeInterval(step + 2 * 3600)
             }
 
-            let logins = try world.sessions.cache().logins()
+            let logins = try world.context.cache().logins()
             for account in world.accounts {
                 guard let login = logins.first(where: { $0.profile == account.profile }) else {
                     if pass > 0 { missingSightings += 1 }
@@ -72,7 +72,7 @@ import Testing
         // What landed in docker's config.json is what the cache holds.
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: world.home.url(".docker/config.json")))
         let auths = try #require((config as? [String: Any])?["auths"] as? [String: [String: String]])
-        for login in try world.sessions.cache().logins() {
+        for login in try world.context.cache().logins() {
             #expect(auths[login.registry]?["auth"] == login.token.encoded)
         }
 

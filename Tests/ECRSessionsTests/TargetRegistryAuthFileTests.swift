@@ -1,4 +1,4 @@
-import ECRSessions
+@testable import ECRSessions
 import Foundation
 import TestSupport
 import Testing
@@ -130,7 +130,7 @@ import Testing
         #expect(try snapshot(path) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["config.json"])
         #expect(throws: TargetError.invalidJSON(file: path, line: line, column: column)) {
-            try RegistryAuthFile(path: path).remove(hosts: ["h"])
+            try RegistryAuthFile(path: path).restore(["h"].map { .init(host: $0) }, prior: .hadAuths, original: nil)
         }
         #expect(try snapshot(path) == before)
     }
@@ -204,7 +204,7 @@ import Testing
         let path = try temp.write(
             "config.json", #"{"auths": {"a": {"auth": "YQ=="}, "b": {"auth": "Yg=="}, "c": {"auth": "Yw=="}}, "k": 1}"#)
 
-        let removal = try RegistryAuthFile(path: path).remove(hosts: ["a", "c", "absent"])
+        let removal = try RegistryAuthFile(path: path).restore(["a", "c", "absent"].map { .init(host: $0) }, prior: .hadAuths, original: nil)
 
         #expect(removal == .init(removedHosts: ["a", "c"], removedAuths: false, removedFile: false))
         #expect(try json(path) as NSDictionary == ["auths": ["b": ["auth": "Yg=="]], "k": 1])
@@ -216,9 +216,9 @@ import Testing
         let path = try temp.write("config.json", #"{"auths": {"b": {"auth": "Yg=="}}}"#)
         let before = try snapshot(path)
 
-        #expect(try RegistryAuthFile(path: path).remove(hosts: ["a"], restoring: .noFile) == .init())
+        #expect(try RegistryAuthFile(path: path).restore(["a"].map { .init(host: $0) }, prior: .noFile, original: nil) == .init())
         #expect(try snapshot(path) == before)
-        #expect(try RegistryAuthFile(path: temp.path + "/missing/config.json").remove(hosts: ["a"]) == .init())
+        #expect(try RegistryAuthFile(path: temp.path + "/missing/config.json").restore(["a"].map { .init(host: $0) }, prior: .hadAuths, original: nil) == .init())
         #expect(!FileManager.default.fileExists(atPath: temp.path + "/missing"))
     }
 
@@ -229,7 +229,7 @@ import Testing
 
         let prior = try file.set([host: secret, "public.ecr.aws": other]).prior
         try file.set([host: other])  // a later refresh
-        let removal = try file.remove(hosts: [host, "public.ecr.aws"], restoring: prior)
+        let removal = try file.restore([host, "public.ecr.aws"].map { .init(host: $0) }, prior: prior, original: nil)
 
         #expect(removal == .init(removedHosts: [host, "public.ecr.aws"], removedAuths: true, removedFile: true))
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == [])
@@ -242,7 +242,7 @@ import Testing
         let file = RegistryAuthFile(path: path)
 
         let prior = try file.set([host: secret]).prior
-        let removal = try file.remove(hosts: [host], restoring: prior)
+        let removal = try file.restore([host].map { .init(host: $0) }, prior: prior, original: nil)
 
         #expect(prior == .noAuths)
         #expect(removal == .init(removedHosts: [host], removedAuths: true, removedFile: false))
@@ -256,7 +256,7 @@ import Testing
         let file = RegistryAuthFile(path: path)
 
         let prior = try file.set([host: secret]).prior
-        try file.remove(hosts: [host], restoring: prior)
+        try file.restore([host].map { .init(host: $0) }, prior: prior, original: nil)
 
         #expect(prior == .hadAuths)
         #expect(try json(path) as NSDictionary == ["auths": [:]])
@@ -270,7 +270,7 @@ import Testing
         let text = try String(contentsOfFile: file.path, encoding: .utf8)
         try temp.write("config.json", "{\"currentContext\": \"remote\"," + text.dropFirst())
 
-        let removal = try file.remove(hosts: [host], restoring: prior)
+        let removal = try file.restore([host].map { .init(host: $0) }, prior: prior, original: nil)
 
         #expect(removal == .init(removedHosts: [host], removedAuths: true, removedFile: false))
         #expect(try json(file.path) as NSDictionary == ["currentContext": "remote"])
@@ -286,7 +286,7 @@ import Testing
             """)
         let file = RegistryAuthFile(path: path)
 
-        let notices = try file.credentialStoreNotices(for: [host, "public.ecr.aws"])
+        let notices = try credentialStoreNotices(path, for: [host, "public.ecr.aws"])
 
         #expect(
             notices == [
@@ -295,7 +295,7 @@ import Testing
             ])
         #expect(notices[1].description.contains("credsStore 'desktop'"))
         #expect(try file.set([host: secret]).notices == [notices[0]])
-        #expect(try RegistryAuthFile(path: temp.path + "/none.json").credentialStoreNotices(for: [host]) == [])
+        #expect(try credentialStoreNotices(temp.path + "/none.json", for: [host]) == [])
     }
 
     @Test func dockerPathFollowsDockerConfig() {
@@ -323,6 +323,12 @@ import Testing
         }
         #expect("\(secret)" == "<redacted token>")
     }
+    /// What the file at `path` says about credential helpers for `hosts`; no file means none.
+    func credentialStoreNotices(_ path: String, for hosts: [String]) throws -> [CredentialStoreNotice] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        return CredentialStoreNotice.notices(in: object, for: hosts, file: path)
+    }
 }
 
 // MARK: - Helpers
@@ -341,4 +347,5 @@ func snapshot(_ path: String) throws -> [String] {
     guard stat(path, &status) == 0 else { throw CocoaError(.fileReadNoSuchFile) }
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
     return [data.base64EncodedString(), "\(status.st_ino)", "\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"]
+
 }

@@ -2,12 +2,12 @@ public import ECRSessions
 public import Foundation
 
 /// An in-process world for scheduler tests: a temporary HOME with AWS profiles, a FakeECR that knows their keys,
-/// a `Sessions` over the real libcurl transport and SQLite cache, and one manual clock for all of them.
+/// an `ActionContext` over the real libcurl transport and SQLite cache, and one manual clock for all of them.
 public final class SchedulerWorld: Sendable {
     public let clock: ManualClock
     public let ecr: FakeECR
     public let home: TemporaryDirectory
-    public let sessions: Sessions
+    public let context: ActionContext
     /// Profile name → (account ID, region).
     public let accounts: [(profile: String, account: String, region: String)]
 
@@ -38,7 +38,7 @@ public final class SchedulerWorld: Sendable {
         if let config { try home.write(".config/ecr-sessions/config", config) }
         // The fake serves private ECR and ECR Public alike.
         let environment = Environment(ecr.environment.merging(["HOME": home.path]) { $1 })
-        sessions = Sessions(
+        context = ActionContext(
             environment: environment, clock: clock, transport: CurlTransport(settings: CurlSettings()),
             retry: RetryPolicy(maxAttempts: 3, baseDelay: .zero, maxDelay: .zero))
     }

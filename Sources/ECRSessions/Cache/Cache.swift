@@ -292,6 +292,37 @@ public final class Cache: Sendable {
             stored_at REAL NOT NULL
         ) STRICT;
         """,
+        // Undo records per target and place, opaque to the cache: a target that is not a JSON file (a Kubernetes
+        // Secret, a test's folder) keeps its own. The docker-style files' records of migration 2 carry over in the
+        // form RegistryAuthFile+Target.swift reads.
+        """
+        CREATE TABLE undo_places (
+            kind TEXT NOT NULL,
+            place TEXT NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY (kind, place)
+        ) STRICT;
+        CREATE TABLE undo_entries (
+            kind TEXT NOT NULL,
+            place TEXT NOT NULL,
+            host TEXT NOT NULL,
+            owner TEXT,
+            state TEXT NOT NULL,
+            PRIMARY KEY (kind, place, host),
+            FOREIGN KEY (kind, place) REFERENCES undo_places (kind, place)
+        ) STRICT;
+        CREATE INDEX undo_entries_by_owner ON undo_entries (owner);
+        INSERT INTO undo_places (kind, place, state)
+            SELECT 'registry-auth-file', file, json_object('prior', prior_state, 'original', original)
+            FROM written_files;
+        INSERT INTO undo_entries (kind, place, host, owner, state)
+            SELECT 'registry-auth-file', file, host, profile,
+                json_object('priorAuth', prior_auth, 'registeredHelper', json(iif(registered_helper, 'true', 'false')),
+                    'priorHelper', prior_helper)
+            FROM written_entries;
+        DROP TABLE written_entries;
+        DROP TABLE written_files;
+        """,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.

@@ -29,9 +29,39 @@ public struct LoginResult: Sendable, Equatable {
     public var job: LoginJob
     public var logins: [RegistryLogin]
     /// Nil on success; the reason otherwise, naming what to fix and never holding a secret.
-    public var error: String?
+    public var error: LoginError?
 
     public var succeeded: Bool { error == nil }
+}
+
+/// Why one job failed, as typed by the layer that failed (credentials, ECR, the cache, a target file), with where
+/// the account is configured when the config file defines it.
+public struct LoginError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What failed; nil when the login itself worked and only recording its attempt failed.
+    public var underlying: (any Error)?
+    /// The config file line of the account, e.g. `~/.config/ecr-sessions/config line 5`.
+    public var origin: String?
+    /// The attempt could not be recorded in the cache either.
+    public var unrecorded: CacheError?
+
+    public init(_ underlying: (any Error)?, origin: String? = nil, unrecorded: CacheError? = nil) {
+        self.underlying = underlying
+        self.origin = origin
+        self.unrecorded = unrecorded
+    }
+
+    /// What the cache keeps as the attempt's error: the cause, without the origin (status shows the job).
+    public var reason: String? { underlying.map { "\($0)" } }
+
+    public var description: String {
+        let unrecorded = unrecorded.map { "could not record the attempt: \($0)" }
+        let text = [reason, unrecorded].compactMap { $0 }.joined(separator: "; ")
+        return origin.map { "\($0): \(text)" } ?? text
+    }
+
+    public static func == (lhs: LoginError, rhs: LoginError) -> Bool {
+        lhs.description == rhs.description
+    }
 }
 
 /// Resolves a profile to credentials and endpoint settings. The real one, `ChainCredentialProvider`, follows the

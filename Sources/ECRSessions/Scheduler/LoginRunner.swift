@@ -44,7 +44,7 @@ public struct LoginRunner: Sendable {
         return results.compactMap { $0 }
     }
 
-    /// One job: credentials, GetAuthorizationToken, the cache. Every error becomes the result's text.
+    /// One job: credentials, GetAuthorizationToken, the cache. Every error ends in the result, typed.
     func login(_ job: LoginJob) async -> LoginResult {
         let startedAt = ecr.clock.now()
         var result = LoginResult(job: job, logins: [], error: nil)
@@ -72,15 +72,17 @@ public struct LoginRunner: Sendable {
             try cache.replaceLogins(profile: job.profile, region: job.region, with: logins)
             result.logins = logins
         } catch {
-            result.error = String(describing: error)
+            result.error = LoginError(error)
         }
         let attempt = LoginAttempt(
             profile: job.profile, region: job.region, startedAt: startedAt, finishedAt: ecr.clock.now(),
-            error: result.error)
+            error: result.error?.reason)
         do {
             try cache.record(attempt)
         } catch {
-            result.error = (result.error.map { $0 + "; " } ?? "") + "could not record the attempt: \(error)"
+            var failure = result.error ?? LoginError(nil)
+            failure.unrecorded = error
+            result.error = failure
         }
         return result
     }

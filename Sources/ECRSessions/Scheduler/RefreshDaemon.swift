@@ -15,7 +15,7 @@ public actor RefreshDaemon {
         case stopping
     }
 
-    private let sessions: Sessions
+    private let sessions: ActionContext
     private let tick: Duration
     private let report: @Sendable (DaemonEvent) -> Void
     private var state = State.starting
@@ -25,7 +25,7 @@ public actor RefreshDaemon {
     /// - Parameters:
     ///   - tick: how often the wall clock and the files are looked at.
     ///   - report: sees what each pass did, for the log.
-    public init(sessions: Sessions, tick: Duration = .seconds(5), report: @escaping @Sendable (DaemonEvent) -> Void) {
+    public init(sessions: ActionContext, tick: Duration = .seconds(5), report: @escaping @Sendable (DaemonEvent) -> Void) {
         self.sessions = sessions
         self.tick = tick
         self.report = report
@@ -77,7 +77,7 @@ public actor RefreshDaemon {
     /// One refresh pass; returns when the next one is due.
     private func pass(reason: DaemonEvent.Reason) async -> Date {
         do {
-            let outcome = try await sessions.refresh()
+            let outcome = try await Actions.Refresh(sessions).run()
             report(.pass(reason: reason, outcome))
             if outcome.heldBy != nil {
                 // Someone else (a manual refresh) is renewing; look again soon.

@@ -30,21 +30,17 @@ public struct RefreshPlan: Sendable, Equatable {
         jobs: [LoginJob], logins: [RegistryLogin], streaks: [FailureStreak], policy: RefreshPolicy, now: Date,
         force: Bool = false
     ) -> RefreshPlan {
-        struct Key: Hashable {
-            var profile: String
-            var region: String
-        }
         // Of a (profile, region)'s registries, the one that needs renewing first decides.
-        var renewal: [Key: (renewAt: Date, expiresAt: Date)] = [:]
+        var renewal: [ProfileRegion: (renewAt: Date, expiresAt: Date)] = [:]
         for login in logins {
-            let key = Key(profile: login.profile, region: login.region)
+            let key = login.key
             let renewAt = policy.renewalTime(for: login)
             if let known = renewal[key], known.renewAt <= renewAt { continue }
             renewal[key] = (renewAt, login.expiresAt)
         }
-        let streakByKey = Dictionary(streaks.map { (Key(profile: $0.profile, region: $0.region), $0) }) { $1 }
+        let streakByKey = Dictionary(streaks.map { ($0.key, $0) }) { $1 }
         let entries = jobs.map { job in
-            let key = Key(profile: job.profile, region: job.region)
+            let key = job.key
             let cached = renewal[key]
             var dueAt = force ? now : cached?.renewAt ?? now
             let streak = streakByKey[key]

@@ -14,21 +14,31 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     public let path: String
     /// How long to wait for another process to finish with the file before giving up.
     public var lockTimeout: Duration
+    /// Whether the file's readers (docker, nerdctl, finch) ask `credsStore` and `credHelpers` before `auths`;
+    /// podman, skopeo and helm do not, so a credential store in their files shadows nothing.
+    public var readsCredentialHelpers: Bool
+    /// The helper to register in `credHelpers` for a host that a credential store would hide; nil only warns.
+    public var helperToRegister: String?
 
-    public init(path: String, lockTimeout: Duration = .seconds(30)) {
+    public init(
+        path: String, lockTimeout: Duration = .seconds(30), readsCredentialHelpers: Bool = false,
+        helperToRegister: String? = nil
+    ) {
         self.path = path
         self.lockTimeout = lockTimeout
+        self.readsCredentialHelpers = readsCredentialHelpers
+        self.helperToRegister = helperToRegister
     }
 
     /// docker's file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. nerdctl and finch on Linux read it too.
     public static func docker(environment: Environment) -> RegistryAuthFile {
         let directory = environment["DOCKER_CONFIG"] ?? environment.homeDirectory + "/.docker"
-        return RegistryAuthFile(path: directory + "/config.json")
+        return RegistryAuthFile(path: directory + "/config.json", readsCredentialHelpers: true)
     }
 
     public var description: String { path }
 
-    /// How the file looked before a `set`, so that `remove(hosts:restoring:)` can put it back.
+    /// How the file looked before a `set`, so that `restore` can put it back.
     public enum PriorState: Sendable, Equatable {
         /// There was no file.
         case noFile
@@ -41,7 +51,7 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     /// What `set` found and did.
     public struct Update: Sendable, Equatable {
         /// The file's state before this call. Keep the one from the first `set` (later ones always say
-        /// `.hadAuths`) and pass it to `remove(hosts:restoring:)` at logout.
+        /// `.hadAuths`) and pass it to `restore` at logout.
         public var prior: PriorState
         /// Hosts that had no entry before; the others had one whose `auth` was replaced.
         public var addedHosts: Set<String>
@@ -105,10 +115,14 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     /// With `helper`, a host that docker would ask a credential store about instead (`credsStore`, or another
     /// `credHelpers` entry) gets `credHelpers[host] = helper`, so docker runs `docker-credential-<helper>`; the
     /// notice says so. Without, the notice only warns. Writes nothing when every entry already holds its token.
+    ///
+    /// `beforeChange` sees what the call found, under the file's lock and before the file is replaced: where the
+    /// target records how to undo it, so that no crash can leave an entry of ours that logout does not know.
     @discardableResult
-    public func set(_ entries: [String: AuthorizationToken], registeringHelper helper: String? = nil)
-        throws(TargetError) -> Update
-    {
+    public func set(
+        _ entries: [String: AuthorizationToken], registeringHelper helper: String? = nil,
+        beforeChange: (Update) throws(TargetError) -> Void = { _ in }
+    ) throws(TargetError) -> Update {
         try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
             var object = existing?.object ?? [:]
             var auths = try authsMap(in: object) ?? [:]
@@ -151,13 +165,15 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
                 object["credHelpers"] = registered
                 changed = true
             }
+            try beforeChange(update)
             return (changed ? .write(object) : .keep, update)
         }
     }
 
     /// Undoes what `set` did for `written`: puts back each host's `auths` entry as it was before (removing it
     /// when there was none) and each `credHelpers` entry ecr-sessions registered, then tidies up to `prior`
-    /// like `remove(hosts:restoring:)`, removing a `credHelpers` map left empty that `original` did not have.
+    /// (an `auths` map left empty is removed unless it was there before, a file left as `{}` is deleted if there
+    /// was none; the folder and other keys stay), removing a `credHelpers` map left empty that `original` did not have.
     /// When the result means the same as `original` (the bytes from the first `set`), those exact bytes are
     /// written back, so a file nobody else changed is left byte for byte as it was before login.
     @discardableResult
@@ -201,45 +217,6 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
             }
             return (NSDictionary(dictionary: object).isEqual(to: existing.object) ? .keep : .write(object), removal)
         }
-    }
-
-    /// Removes the entries of `hosts` (and nothing else), then tidies up to `prior`, the state the first
-    /// `set` reported: an `auths` map left empty is removed unless it was there before (`.hadAuths`), and a
-    /// file left as `{}` is deleted if there was none (`.noFile`). The folder and other keys stay.
-    ///
-    /// Writes nothing when none of the hosts has an entry.
-    @discardableResult
-    public func remove(hosts: some Sequence<String>, restoring prior: PriorState = .hadAuths) throws(TargetError)
-        -> Removal
-    {
-        guard try file.exists() else { return Removal() }
-        return try file.modify { (existing) throws(TargetError) -> (JSONObjectFile.Change, Removal) in
-            guard var object = existing, var auths = try authsMap(in: object) else { return (.keep, Removal()) }
-            var removal = Removal()
-            for host in hosts where auths.removeValue(forKey: host) != nil {
-                removal.removedHosts.insert(host)
-            }
-            guard !removal.removedHosts.isEmpty else { return (.keep, removal) }
-            if auths.isEmpty && prior != .hadAuths {
-                object["auths"] = nil
-                removal.removedAuths = true
-            } else {
-                object["auths"] = auths
-            }
-            if object.isEmpty && prior == .noFile {
-                removal.removedFile = true
-                return (.delete, removal)
-            }
-            return (.write(object), removal)
-        }
-    }
-
-    /// The hosts among `hosts` for which docker asks a credential helper (`credHelpers`, `credsStore`) instead
-    /// of reading `auths`. Reads the file without changing it; no file means none.
-    public func credentialStoreNotices(for hosts: some Sequence<String>) throws(TargetError) -> [CredentialStoreNotice]
-    {
-        guard let object = try file.currentObject() else { return [] }
-        return CredentialStoreNotice.notices(in: object, for: hosts, file: path)
     }
 
     private var file: JSONObjectFile { JSONObjectFile(path: path, lockTimeout: lockTimeout) }

@@ -11,6 +11,8 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAnObject(file: String, keyPath: [String])
     /// Another process held `lockFile` for longer than `seconds`.
     case lockTimedOut(file: String, lockFile: String, seconds: Double)
+    /// How to undo a change could not be recorded (or read back) in the cache, so the file was left as it was.
+    case undoNotRecorded(file: String, reason: String)
     /// A system call failed; `action` says what we were doing, e.g. "create the folder /home/u/.docker".
     case fileSystem(file: String, action: String, code: Int32)
 
@@ -32,6 +34,8 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .lockTimedOut(let file, let lockFile, let seconds):
             return "Gave up updating \(file): another process held \(lockFile) for more than \(seconds) seconds. "
                 + "Find it with `fuser \(lockFile)`; the file was not changed."
+        case .undoNotRecorded(let file, let reason):
+            return "Left \(file) as it was: ecr-sessions could not keep how to undo its change (\(reason))."
         case .fileSystem(let file, let action, let code):
             return "Cannot \(action) for \(file): \(String(cString: strerror(code))). "
                 + "Check that you own the file and its folder and can write to them."

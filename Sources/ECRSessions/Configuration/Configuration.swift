@@ -1,25 +1,5 @@
 import Foundation
 
-/// A tool whose registry config file a login is written into.
-public enum LoginTarget: String, Sendable, Equatable, CaseIterable {
-    /// `~/.docker/config.json`, read by docker, nerdctl and finch on Linux.
-    case docker
-    /// `~/.finch/config.json`, finch on macOS.
-    case finch
-    /// The containers `auth.json`, read by podman, skopeo and buildah.
-    case containers
-    /// helm's `registry/config.json`.
-    case helm
-}
-
-/// What to do when docker would ask a credential helper (`credsStore`, `credHelpers`) instead of reading `auths`.
-public enum CredentialHelperPolicy: String, Sendable, Equatable, CaseIterable {
-    /// Set `credHelpers[host] = "ecr-sessions"` for each managed host, so docker asks ecr-sessions.
-    case register
-    /// Leave the file's helpers alone and only warn.
-    case warn
-}
-
 /// ecr-sessions' own config file: settings, and the accounts to keep logged in when zero-config is not enough.
 ///
 /// It is read on its own, without the AWS files: a profile that does not exist is that account's failure at login
@@ -114,7 +94,8 @@ public struct Configuration: Sendable, Equatable {
     ///   exist, a file that cannot be read, and any line that is not valid.
     public static func load(
         explicitPath: String?,
-        environment: Environment
+        environment: Environment,
+        targets: [String] = TargetCatalog.standard.names
     ) throws(ConfigurationFileError) -> Configuration? {
         let location = FileLocation(explicitPath: explicitPath, environment: environment)
         let name = AWSProfiles.displayName(location.path, home: environment.homeDirectory)
@@ -122,7 +103,7 @@ public struct Configuration: Sendable, Equatable {
             if let chooser = location.chooser { throw .fileNotFound(path: name, namedBy: chooser) }
             return nil
         }
-        return try Configuration(parsing: text, path: location.path, name: name)
+        return try Configuration(parsing: text, path: location.path, name: name, targets: targets)
     }
 
     /// Parses the text of a config file.
@@ -130,7 +111,10 @@ public struct Configuration: Sendable, Equatable {
     /// - Parameters:
     ///   - path: where the file is, kept in `path`.
     ///   - name: the file as error messages and account origins name it, e.g. `~/.config/ecr-sessions/config`.
-    public init(parsing text: String, path: String?, name: String) throws(ConfigurationFileError) {
+    ///   - targets: the names `targets =` accepts (a `TargetCatalog`'s).
+    public init(
+        parsing text: String, path: String?, name: String, targets: [String] = TargetCatalog.standard.names
+    ) throws(ConfigurationFileError) {
         let file: INIFile
         do {
             file = try INIFile(parsing: text, path: name, dialect: .plain)
@@ -150,7 +134,7 @@ public struct Configuration: Sendable, Equatable {
                 if let first = settingsLocation {
                     throw .duplicateSection(header: "[settings]", first: first, second: section.location)
                 }
-                settings = try Self.settings(section)
+                settings = try Self.settings(section, targets: targets)
                 settingsLocation = section.location
             case (nil, "account"):
                 throw .invalidAccountName(name: "", location: section.location)
@@ -158,7 +142,7 @@ public struct Configuration: Sendable, Equatable {
                 if let first = accountLocations[name] {
                     throw .duplicateSection(header: "[account \(name)]", first: first, second: section.location)
                 }
-                accounts.append(try Self.account(section))
+                accounts.append(try Self.account(section, targets: targets))
                 accountLocations[name] = section.location
             default:
                 throw .unknownSection(header: section.header.description, location: section.location)
@@ -183,8 +167,8 @@ extension Configuration {
     static let settingsKeys = ["refresh_before", "targets", "concurrency", "cred_helpers"]
     static let accountKeys = ["profile", "regions", "registry_ids", "public", "enabled", "targets"]
 
-    private static func settings(_ section: INISection) throws(ConfigurationFileError) -> Settings {
-        let values = SectionValues(section: section, allowedKeys: settingsKeys)
+    private static func settings(_ section: INISection, targets: [String]) throws(ConfigurationFileError) -> Settings {
+        let values = SectionValues(section: section, allowedKeys: settingsKeys, targetNames: targets)
         try values.rejectUnknownKeys()
         var settings = Settings()
         if let refreshBefore = values["refresh_before"] {
@@ -217,11 +201,11 @@ extension Configuration {
         return settings
     }
 
-    private static func account(_ section: INISection) throws(ConfigurationFileError) -> Account {
+    private static func account(_ section: INISection, targets: [String]) throws(ConfigurationFileError) -> Account {
         let name = section.header.name
         // The name is typed on the command line (`accounts login NAME`), so it follows the rules of profile names.
         guard name.isValidAWSIdentifier else { throw .invalidAccountName(name: name, location: section.location) }
-        let values = SectionValues(section: section, allowedKeys: accountKeys)
+        let values = SectionValues(section: section, allowedKeys: accountKeys, targetNames: targets)
         try values.rejectUnknownKeys()
 
         var profile = name
@@ -265,6 +249,7 @@ extension Configuration {
 private struct SectionValues {
     let section: INISection
     let allowedKeys: [String]
+    let targetNames: [String]
 
     subscript(key: String) -> INIProperty? { section.properties[key] }
 
@@ -312,12 +297,12 @@ private struct SectionValues {
     }
 
     func targets(_ property: INIProperty) throws(ConfigurationFileError) -> [LoginTarget] {
-        let names = LoginTarget.allCases.map(\.rawValue).joined(separator: ", ")
+        let names = targetNames.joined(separator: ", ")
         return try list(
             property,
             expected: "one or more of \(names), separated by spaces or commas (podman and skopeo use containers)"
-        ) { LoginTarget(rawValue: $0) != nil }
-        .compactMap(LoginTarget.init(rawValue:))
+        ) { targetNames.contains($0) }
+        .map(LoginTarget.init(rawValue:))
     }
 }
 

@@ -15,15 +15,11 @@ public struct StatusEntry: Sendable, Equatable {
     /// Joins the cached logins with each (profile, region)'s latest attempt: one entry per registry, and one for a
     /// (profile, region) whose attempts never produced a registry.
     public static func entries(logins: [RegistryLogin], latestAttempts: [LoginAttempt]) -> [StatusEntry] {
-        struct Key: Hashable {
-            var profile: String
-            var region: String
-        }
-        let attempts = Dictionary(latestAttempts.map { (Key(profile: $0.profile, region: $0.region), $0) }) { $1 }
+        let attempts = Dictionary(latestAttempts.map { ($0.key, $0) }) { $1 }
         var entries: [StatusEntry] = []
-        var covered: Set<Key> = []
+        var covered: Set<ProfileRegion> = []
         for login in logins {
-            let key = Key(profile: login.profile, region: login.region)
+            let key = login.key
             covered.insert(key)
             let attempt = attempts[key]
             entries.append(
@@ -63,5 +59,21 @@ extension StatusEntry {
                     "last_error": value(entry.lastError),
                 ]
             })
+    }
+}
+
+extension Actions {
+    /// `status`: where every registry stands, from the cache alone: no network, no AWS files.
+    public struct Status: Sendable {
+        public let context: ActionContext
+
+        public init(_ context: ActionContext) {
+            self.context = context
+        }
+
+        public func run() throws(CacheError) -> [StatusEntry] {
+            let cache = try context.cache()
+            return StatusEntry.entries(logins: try cache.logins(), latestAttempts: try cache.latestAttempts())
+        }
     }
 }

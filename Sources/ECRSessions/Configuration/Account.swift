@@ -56,3 +56,20 @@ public struct Account: Sendable, Equatable {
         }
     }
 }
+
+extension Account {
+    /// Selects `names` (account names, which are profiles in zero-config) among `accounts`, or every enabled one when
+    /// `names` is empty. An unknown name is a configuration error that lists the known ones.
+    public static func select(_ names: [String], from accounts: [Account]) throws(ConfigurationError) -> [Account] {
+        guard !names.isEmpty else { return accounts.filter(\.isEnabled) }
+        return try names.map { (name) throws(ConfigurationError) in
+            guard let account = accounts.first(where: { $0.name == name }) else {
+                let known = accounts.map(\.name).joined(separator: ", ")
+                throw ConfigurationError(
+                    "no account or profile named '\(name)' yields credentials"
+                        + (known.isEmpty ? "; the AWS files define none" : "; known: \(known)"))
+            }
+            return account
+        }
+    }
+}

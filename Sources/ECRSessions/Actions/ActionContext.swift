@@ -1,0 +1,103 @@
+import Foundation
+import Synchronization
+
+/// What every user action works with: one user's environment, clock and network, the files read at most once per
+/// change, and the cache, opened at most once per process.
+public final class ActionContext: Sendable {
+    public let environment: Environment
+    public let clock: any WallClock
+    public let transport: any HTTPTransport
+    /// The ecr-sessions config file named on the command line, if any (else `ECR_SESSIONS_CONFIG` or the default).
+    public let configPath: String?
+    /// How AWS calls are retried within one login.
+    public let retry: RetryPolicy
+    /// Where logins can be written, and how to reopen a target from its undo record.
+    public let targets: TargetCatalog
+    private let openedCache = Mutex<Cache?>(nil)
+    private let loadedProfiles = FileBackedValue<AWSProfiles>()
+    private let loadedConfiguration = FileBackedValue<Configuration?>()
+
+    public init(
+        environment: Environment, clock: any WallClock, transport: any HTTPTransport, configPath: String? = nil,
+        retry: RetryPolicy = RetryPolicy(), targets: TargetCatalog = .standard
+    ) {
+        self.environment = environment
+        self.clock = clock
+        self.transport = transport
+        self.configPath = configPath
+        self.retry = retry
+        self.targets = targets
+    }
+
+    /// The context of this process: its environment, the system clock (or `ECR_SESSIONS_FAKE_NOW`) and libcurl.
+    public static func live(environment: Environment = .current, configPath: String? = nil) throws(ClockError)
+        -> ActionContext
+    {
+        ActionContext(
+            environment: environment, clock: try environment.clock(),
+            transport: CurlTransport(settings: CurlSettings(environment: environment)), configPath: configPath)
+    }
+
+    /// Where the config file is looked for.
+    var configurationPath: String {
+        Configuration.FileLocation(explicitPath: configPath, environment: environment).path
+    }
+
+    /// The ecr-sessions config file, or nil when there is none (zero-config); read again only when it changes.
+    public func configuration() throws(ConfigurationFileError) -> Configuration? {
+        try loadedConfiguration.value(paths: [configurationPath]) { () throws(ConfigurationFileError) in
+            try Configuration.load(explicitPath: configPath, environment: environment, targets: targets.names)
+        }
+    }
+
+    /// The `[settings]` of the config file, or the defaults.
+    public func settings() throws(ConfigurationFileError) -> Configuration.Settings {
+        try configuration()?.settings ?? Configuration.Settings()
+    }
+
+    /// The AWS config and credentials files, as the environment locates them; read again only when they change.
+    public func awsProfiles() throws(AWSConfigError) -> AWSProfiles {
+        try loadedProfiles.value(paths: awsFilePaths) { () throws(AWSConfigError) in
+            try AWSProfiles.load(environment: environment)
+        }
+    }
+
+    /// The AWS config and credentials files' paths.
+    var awsFilePaths: [String] {
+        [AWSProfiles.configFilePath(environment: environment), AWSProfiles.credentialsFilePath(environment: environment)]
+    }
+
+    /// The SQLite cache, opened on first use.
+    public func cache() throws(CacheError) -> Cache {
+        try openedCache.withLock { (cache: inout Cache?) throws(CacheError) -> Cache in
+            if let cache { return cache }
+            let opened = try Cache(path: Cache.defaultPath(environment: environment))
+            cache = opened
+            return opened
+        }
+    }
+
+    /// The accounts to keep logged in: the config file's, else one per profile of the AWS files.
+    public func accounts() throws -> [Account] {
+        Account.accounts(configuration: try configuration(), profiles: try awsProfiles(), environment: environment)
+    }
+
+    /// The ECR client every login of this process uses.
+    var ecrClient: ECRClient {
+        ECRClient(transport: transport, clock: clock, retry: retry)
+    }
+
+    /// Follows every kind of credential chain, keeping temporary credentials in the cache.
+    func credentialProvider(mfaPrompt: (any MFAPrompt)? = nil) throws -> ChainCredentialProvider {
+        ChainCredentialProvider(
+            profiles: try awsProfiles(), environment: environment, transport: transport, clock: clock, retry: retry,
+            sessions: try cache(), mfaPrompt: mfaPrompt)
+    }
+
+    /// The runner logins go through: the ECR client, the credential chains, the cache.
+    func loginRunner(concurrency: Int = 16, mfaPrompt: (any MFAPrompt)? = nil) throws -> LoginRunner {
+        LoginRunner(
+            ecr: ecrClient, credentials: try credentialProvider(mfaPrompt: mfaPrompt), cache: try cache(),
+            environment: environment, concurrency: concurrency)
+    }
+}

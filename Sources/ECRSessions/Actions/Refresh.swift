@@ -1,0 +1,124 @@
+public import Foundation
+
+/// What a refresh run did.
+public struct RefreshReport: Sendable {
+    /// Set when another refresh held the lock, so this one did nothing.
+    public var heldBy: RunningRefresh?
+    public var plan: RefreshPlan
+    /// The results of the jobs that were due.
+    public var login: LoginReport?
+    /// Registries that are failing while their token is expired or inside the refresh window: the reason
+    /// `refresh` exits 1.
+    public var endangered: [EndangeredRegistry]
+
+    /// The earliest moment something falls due after this run (what the daemon sleeps until).
+    public var nextDue: Date?
+    /// Registry hosts whose valid cached login was missing from a target and was written back.
+    public var repaired: [String] = []
+    /// Targets that could not be checked or written back, with the reason.
+    public var targetErrors: [TargetError] = []
+
+    /// True when nothing is endangered and every target was written.
+    public var succeeded: Bool { endangered.isEmpty && targetErrors.isEmpty }
+}
+
+/// A job that is failing while its token is gone or about to go.
+public struct EndangeredRegistry: Sendable, Equatable, CustomStringConvertible {
+    public var job: LoginJob
+    /// The token's expiry, nil when there is none.
+    public var expiresAt: Date?
+    /// When the report was made, to say how far the expiry is.
+    public var now: Date
+    /// The latest attempt's error, as the cache keeps it.
+    public var lastError: String?
+
+    public var description: String {
+        let state = expiresAt.map { $0 <= now ? "expired" : "expires \($0.relativeDescription(to: now))" } ?? "no token"
+        return "\(job): \(state), failing: \(lastError ?? "unknown error")"
+    }
+}
+
+/// The refresh that holds the lock.
+public struct RunningRefresh: Sendable, Equatable {
+    /// Its process ID, when the lock file says.
+    public var pid: Int?
+}
+
+extension Actions {
+    /// `refresh`: renews what is due and nothing else, and puts back what a target lost.
+    public struct Refresh: Sendable {
+        public let context: ActionContext
+
+        public init(_ context: ActionContext) {
+            self.context = context
+        }
+
+        /// The refresh policy of the config file (or the defaults).
+        public func policy() throws(ConfigurationFileError) -> RefreshPolicy {
+            RefreshPolicy(refreshBefore: try context.settings().refreshBefore)
+        }
+
+        /// Reads everything a bad configuration breaks (the cache, the accounts, the policy), so that such a problem
+        /// is found before anything changes.
+        public func check() throws {
+            _ = try context.cache()
+            _ = try context.accounts()
+            _ = try policy()
+        }
+
+        /// Renews what is due, holding the refresh lock so a second run does nothing. With `force`, renews
+        /// everything.
+        public func run(force: Bool = false, progress: @Sendable (LoginResult) -> Void = { _ in }) async throws
+            -> RefreshReport
+        {
+            let cache = try context.cache()
+            guard let lock = try RunLock.acquire(beside: cache.path) else {
+                return RefreshReport(
+                    heldBy: RunningRefresh(pid: RunLock.holder(beside: cache.path)),
+                    plan: RefreshPlan(entries: [], now: context.clock.now()), endangered: [])
+            }
+            defer { withExtendedLifetime(lock) {} }
+            let accounts = try context.accounts().filter(\.isEnabled)
+            let policy = try policy()
+            let jobs = accounts.flatMap(\.jobs)
+            let plan = RefreshPlan.make(
+                jobs: jobs, logins: try cache.logins(), streaks: try cache.failureStreaks(), policy: policy,
+                now: context.clock.now(), force: force)
+            var report = RefreshReport(plan: plan, endangered: [])
+            let due = Set(plan.due)
+            if !due.isEmpty {
+                report.login = try await AccountsLogin(context).run(accounts, only: due, progress: progress)
+            }
+            // Exit 1 only for a registry whose account is failing and whose token is gone or about to go. When
+            // nothing ran (cron's usual case) the plan already says so, without reading the cache again.
+            let after =
+                due.isEmpty
+                ? plan
+                : RefreshPlan.make(
+                    jobs: jobs, logins: try cache.logins(), streaks: try cache.failureStreaks(), policy: policy,
+                    now: context.clock.now())
+            report.endangered = try endangered(in: after, cache: cache)
+            // Cheap when the targets are right (one read each); puts back what a `docker logout` took away.
+            let repair = try TargetWriter(context: context, settings: try context.settings()).repair(
+                accounts: accounts)
+            report.repaired = repair.repaired
+            // A target that failed the login's write fails the repair's read too: say it once.
+            for error in (report.login?.targetErrors ?? []) + repair.writes.errors
+            where !report.targetErrors.contains(error) {
+                report.targetErrors.append(error)
+            }
+            report.nextDue = after.nextDue
+            return report
+        }
+
+        private func endangered(in plan: RefreshPlan, cache: Cache) throws(CacheError) -> [EndangeredRegistry] {
+            let failing = plan.entries.filter { $0.failures > 0 && ($0.renewAt.map { $0 <= plan.now } ?? true) }
+            guard !failing.isEmpty else { return [] }
+            let lastErrors = Dictionary(try cache.latestAttempts().map { ($0.key, $0.error) }) { $1 }
+            return failing.map { entry in
+                EndangeredRegistry(
+                    job: entry.job, expiresAt: entry.expiresAt, now: plan.now, lastError: lastErrors[entry.job.key] ?? nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// One registry login to write into targets, and whose it is.
+struct PendingEntry {
+    var entry: TargetEntry
+    var targets: [LoginTarget]
+}
+
+/// What writing logins into their targets came to.
+public struct TargetWrites: Sendable, Equatable {
+    /// Warnings: a credential store or helper that docker asks instead, what was changed about it.
+    public var notices: [String] = []
+    /// Targets that could not be written, each with the reason; each was left as it was.
+    public var errors: [TargetError] = []
+    /// Registry hosts some target could not be given, with that target's error.
+    public var failedHosts: [String: TargetError] = [:]
+}
+
+/// Writes logins into the targets the configuration names, and puts back what a target lost: the one place that
+/// turns logins into target writes, for every action.
+struct TargetWriter {
+    let context: ActionContext
+    let settings: Configuration.Settings
+
+    /// Two `targets` names may resolve to one place (`REGISTRY_AUTH_FILE=~/.docker/config.json`): one write each.
+    private struct Key: Hashable, Comparable {
+        var kind: String
+        var place: String
+
+        static func < (lhs: Key, rhs: Key) -> Bool { (lhs.kind, lhs.place) < (rhs.kind, rhs.place) }
+    }
+
+    private func resolve(_ name: LoginTarget) -> (any Target)? {
+        context.targets.resolve(name, environment: context.environment, helpers: settings.credentialHelpers)
+    }
+
+    /// Writes the logins of `results` into each account's targets: one locked read-modify-write per target, so
+    /// hundreds of registries cost one rewrite. A target that cannot be written is reported and left as it was; the
+    /// others are still written.
+    func write(results: [LoginResult], accounts: [Account]) -> TargetWrites {
+        // Each job's registries go to its own account's targets: two accounts may share a profile.
+        let targetsByJob = Dictionary(
+            accounts.flatMap { account in account.jobs.map { ($0, settings.targets(for: account)) } }
+        ) { $0 + $1 }
+        return write(
+            results.flatMap { result in
+                result.logins.map { login in
+                    PendingEntry(
+                        entry: TargetEntry(host: login.registry, token: login.token, owner: login.profile),
+                        targets: targetsByJob[result.job] ?? settings.targets)
+                }
+            })
+    }
+
+    /// Writes `pending` into their targets, each recording in the cache how to undo its change before making it.
+    func write(_ pending: [PendingEntry]) -> TargetWrites {
+        var byTarget: [Key: (target: any Target, entries: [TargetEntry])] = [:]
+        for item in pending {
+            for name in item.targets {
+                guard let target = resolve(name) else { continue }
+                byTarget[Key(kind: target.kind, place: target.place), default: (target, [])].entries.append(item.entry)
+            }
+        }
+        var writes = TargetWrites()
+        let journal: any UndoJournal
+        do {
+            journal = try context.cache()
+        } catch {
+            for (key, item) in byTarget.sorted(by: { $0.key < $1.key }) {
+                fail(.undoNotRecorded(file: key.place, reason: error.description), item.entries, &writes)
+            }
+            return writes
+        }
+        var registered = false
+        for (_, item) in byTarget.sorted(by: { $0.key < $1.key }) {
+            do {
+                let outcome = try item.target.write(item.entries, journal: journal)
+                writes.notices += outcome.warnings
+                registered = registered || outcome.registeredCredentialHelper
+            } catch {
+                fail(error, item.entries, &writes)
+            }
+        }
+        if registered && !helperIsOnPath {
+            writes.notices.append(
+                "docker-credential-\(RegistryAuthFile.credentialHelperName) is not on PATH, so docker cannot run it "
+                    + "yet: run `ecr-sessions credential-helper install`.")
+        }
+        return writes
+    }
+
+    private func fail(_ error: TargetError, _ entries: [TargetEntry], _ writes: inout TargetWrites) {
+        writes.errors.append(error)
+        for entry in entries { writes.failedHosts[entry.host] = error }
+    }
+
+    /// Whether `docker-credential-ecr-sessions` is on this environment's PATH.
+    private var helperIsOnPath: Bool {
+        let name = "docker-credential-\(RegistryAuthFile.credentialHelperName)"
+        return (context.environment["PATH"] ?? "").split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
+
+    /// Puts back, without a call to ECR, every cached and still valid login that a target of its account lacks:
+    /// after a `docker logout`, or a config.json deleted or rewritten by another tool. Targets that already hold the
+    /// right tokens are only read. Returns the hosts written back, and what could not be read or written.
+    func repair(accounts: [Account]) throws(CacheError) -> (repaired: [String], writes: TargetWrites) {
+        let now = context.clock.now()
+        let targetsByKey = Dictionary(
+            accounts.flatMap { account in account.jobs.map { ($0.key, settings.targets(for: account)) } }
+        ) { $0 + $1 }
+        var expected: [Key: (target: any Target, names: [LoginTarget], logins: [String: RegistryLogin])] = [:]
+        for login in try context.cache().logins() where login.expiresAt > now {
+            for name in targetsByKey[login.key] ?? [] {
+                guard let target = resolve(name) else { continue }
+                let key = Key(kind: target.kind, place: target.place)
+                expected[key, default: (target, [], [:])].logins[login.registry] = login
+                if expected[key]?.names.contains(name) == false { expected[key]?.names.append(name) }
+            }
+        }
+        var pending: [PendingEntry] = []
+        var errors: [TargetError] = []
+        for (_, item) in expected.sorted(by: { $0.key < $1.key }) {
+            do {
+                for host in try item.target.hostsOutOfDate(item.logins.mapValues(\.token)).sorted() {
+                    guard let login = item.logins[host] else { continue }
+                    pending.append(
+                        PendingEntry(
+                            entry: TargetEntry(host: host, token: login.token, owner: login.profile),
+                            targets: item.names))
+                }
+            } catch {
+                errors.append(error)
+            }
+        }
+        var writes = pending.isEmpty ? TargetWrites() : write(pending)
+        writes.errors = errors + writes.errors
+        return (pending.map(\.entry.host).filter { writes.failedHosts[$0] == nil }, writes)
+    }
+}

@@ -1,0 +1,102 @@
+/// Which undo records to look up.
+public enum UndoSelection: Sendable, Equatable {
+    /// Entries written for these profiles.
+    case owners([String])
+    /// Every profile's entries (not user/password logins).
+    case everyOwner
+    /// Entries for these hosts, whoever wrote them.
+    case hosts([String])
+}
+
+extension Cache: UndoJournal {
+    // MARK: Undo records
+
+    /// The whole undo record of one target's place, or nil when ecr-sessions has written nothing there.
+    public func undoRecord(kind: String, place: String) throws(CacheError) -> UndoRecord? {
+        try withDatabase { database throws(SQLiteError) in
+            try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", [.text(kind), .text(place)])
+                .first
+        }
+    }
+
+    /// Stores `record` as the whole truth about its place: entries it no longer lists are forgotten.
+    public func saveUndoRecord(_ record: UndoRecord) throws(CacheError) {
+        try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
+                try database.prepare(
+                    """
+                    INSERT INTO undo_places (kind, place, state) VALUES (?1, ?2, ?3)
+                    ON CONFLICT (kind, place) DO UPDATE SET state = excluded.state
+                    """
+                ).run(key + [.text(record.state)])
+                try database.prepare("DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2").run(key)
+                let insert = try database.prepare(
+                    "INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)")
+                for (host, entry) in record.entries.sorted(by: { $0.key < $1.key }) {
+                    try insert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
+                }
+            }
+        }
+    }
+
+    /// The records holding entries that `selection` names, each with only those entries, sorted by kind and place.
+    public func undoRecords(_ selection: UndoSelection) throws(CacheError) -> [UndoRecord] {
+        let (filter, values): (String, [SQLiteValue]) =
+            switch selection {
+            case .owners(let owners):
+                ("e.owner IN (SELECT value FROM json_each(?1))", [.text(Self.jsonArray(owners))])
+            case .everyOwner:
+                ("e.owner IS NOT NULL", [])
+            case .hosts(let hosts):
+                ("e.host IN (SELECT value FROM json_each(?1))", [.text(Self.jsonArray(hosts))])
+            }
+        return try withDatabase { database throws(SQLiteError) in
+            try Self.undoRecords(in: database, filter: filter, values)
+        }
+    }
+
+    /// Forgets the entries of `hosts` in one target's record, and the record itself once none is left.
+    public func forgetUndo(kind: String, place: String, hosts: some Sequence<String>) throws(CacheError) {
+        let key: [SQLiteValue] = [.text(kind), .text(place)]
+        try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                try database.prepare(
+                    """
+                    DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2
+                    AND host IN (SELECT value FROM json_each(?3))
+                    """
+                ).run(key + [.text(Self.jsonArray(Array(hosts)))])
+                try database.prepare(
+                    """
+                    DELETE FROM undo_places WHERE kind = ?1 AND place = ?2
+                    AND NOT EXISTS (SELECT 1 FROM undo_entries WHERE kind = ?1 AND place = ?2)
+                    """
+                ).run(key)
+            }
+        }
+    }
+
+    private static func undoRecords(in database: SQLiteDatabase, filter: String, _ values: [SQLiteValue])
+        throws(SQLiteError) -> [UndoRecord]
+    {
+        var records: [UndoRecord] = []
+        try database.prepare(
+            """
+            SELECT p.kind, p.place, p.state, e.host, e.owner, e.state
+            FROM undo_places AS p LEFT JOIN undo_entries AS e ON e.kind = p.kind AND e.place = p.place
+            WHERE \(filter) ORDER BY p.kind, p.place, e.host
+            """
+        ).query(values) { row throws(SQLiteError) in
+            let (kind, place) = (row.text(0) ?? "", row.text(1) ?? "")
+            if records.last?.kind != kind || records.last?.place != place {
+                records.append(UndoRecord(kind: kind, place: place, state: row.text(2) ?? "{}"))
+            }
+            if let host = row.text(3) {
+                records[records.count - 1].entries[host] = UndoRecord.Entry(
+                    owner: row.text(4), state: row.text(5) ?? "{}")
+            }
+        }
+        return records
+    }
+}

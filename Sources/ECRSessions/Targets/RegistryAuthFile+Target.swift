@@ -1,0 +1,155 @@
+import Foundation
+
+/// The docker-style JSON files as one kind of target: docker, finch, containers and helm differ only in where their
+/// file is and whether its readers ask credential helpers first.
+extension RegistryAuthFile: Target {
+    /// What the undo records of every docker-style file are filed under.
+    public static let kindName = "registry-auth-file"
+
+    public var kind: String { Self.kindName }
+    public var place: String { path }
+
+    public func write(_ entries: [TargetEntry], journal: any UndoJournal) throws(TargetError) -> TargetWriteOutcome {
+        var tokens: [String: AuthorizationToken] = [:]
+        var owners: [String: String?] = [:]
+        for entry in entries {
+            tokens[entry.host] = entry.token
+            owners[entry.host] = entry.owner
+        }
+        let update = try set(tokens, registeringHelper: readsCredentialHelpers ? helperToRegister : nil) {
+            (update) throws(TargetError) in
+            try remember(update, owners: owners, in: journal)
+        }
+        // A credsStore in a file only podman or helm reads shadows nothing: no warning for it.
+        return TargetWriteOutcome(
+            warnings: readsCredentialHelpers ? update.notices.map(\.description) : [],
+            registeredCredentialHelper: update.notices.contains { $0.registeredHelper != nil })
+    }
+
+    public func undo(hosts: Set<String>, record: UndoRecord) throws(TargetError) -> TargetUndoOutcome {
+        let place = try PlaceState(decoding: record.state, file: path)
+        var written: [WrittenEntry] = []
+        for host in hosts.sorted() {
+            guard let entry = record.entries[host] else { continue }
+            written.append(try EntryState(decoding: entry.state, file: path).written(host: host))
+        }
+        let removal = try restore(written, prior: place.prior, original: place.original.map { Data($0.utf8) })
+        return TargetUndoOutcome(restoredHosts: removal.removedHosts, removedPlace: removal.removedFile)
+    }
+
+    /// Merges what `update` found into this file's undo record and saves it: how the file and each host were before
+    /// ecr-sessions first wrote them is kept from the first write only, since later writes find our own entries.
+    func remember(_ update: Update, owners: [String: String?], in journal: any UndoJournal)
+        throws(TargetError)
+    {
+        do {
+            let existing = try journal.undoRecord(kind: kind, place: place)
+            var record =
+                existing
+                ?? UndoRecord(
+                    kind: kind, place: place,
+                    state: PlaceState(
+                        prior: update.prior, original: update.original.map { String(decoding: $0, as: UTF8.self) }
+                    ).encoded)
+            for (host, found) in update.written {
+                var state = EntryState(found)
+                if let known = record.entries[host], let earlier = try? EntryState(decoding: known.state, file: path) {
+                    // A helper registered later is added; what the host had before stays the first write's.
+                    state.priorAuth = earlier.priorAuth
+                    if earlier.registeredHelper { state.priorHelper = earlier.priorHelper }
+                    state.registeredHelper = earlier.registeredHelper || found.registeredHelper
+                }
+                record.entries[host] = UndoRecord.Entry(owner: owners[host] ?? nil, state: state.encoded)
+            }
+            guard record != existing else { return }
+            try journal.saveUndoRecord(record)
+        } catch {
+            throw .undoNotRecorded(file: path, reason: error.description)
+        }
+    }
+}
+
+// MARK: - What the undo record holds
+
+extension RegistryAuthFile {
+    /// The file before the first write: whether it existed and had `auths`, and its bytes.
+    struct PlaceState: Codable, Equatable {
+        var prior: PriorState
+        var original: String?
+
+        init(prior: PriorState, original: String?) {
+            self.prior = prior
+            self.original = original
+        }
+
+        init(decoding text: String, file: String) throws(TargetError) {
+            self = try decodeState(text, file: file)
+        }
+
+        var encoded: String { encodeState(self) }
+    }
+
+    /// One host before the first write: its `auths` entry and `credHelpers` value, and whether we registered ours.
+    struct EntryState: Codable, Equatable {
+        var priorAuth: String?
+        var registeredHelper: Bool
+        var priorHelper: String?
+
+        init(_ entry: WrittenEntry) {
+            priorAuth = entry.priorAuth
+            registeredHelper = entry.registeredHelper
+            priorHelper = entry.priorHelper
+        }
+
+        init(decoding text: String, file: String) throws(TargetError) {
+            self = try decodeState(text, file: file)
+        }
+
+        var encoded: String { encodeState(self) }
+
+        func written(host: String) -> WrittenEntry {
+            WrittenEntry(
+                host: host, priorAuth: priorAuth, registeredHelper: registeredHelper, priorHelper: priorHelper)
+        }
+    }
+}
+
+extension RegistryAuthFile.PriorState: Codable {
+    /// The name stored in undo records.
+    var name: String {
+        switch self {
+        case .noFile: "noFile"
+        case .noAuths: "noAuths"
+        case .hadAuths: "hadAuths"
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        switch try decoder.singleValueContainer().decode(String.self) {
+        case "noFile": self = .noFile
+        case "noAuths": self = .noAuths
+        // An unknown name errs on the safe side: the file is kept.
+        default: self = .hadAuths
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+}
+
+private func encodeState(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    // Encoding these plain structs cannot fail.
+    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+}
+
+private func decodeState<State: Decodable>(_ text: String, file: String) throws(TargetError) -> State {
+    do {
+        return try JSONDecoder().decode(State.self, from: Data(text.utf8))
+    } catch {
+        throw .undoNotRecorded(file: file, reason: "its undo record in the cache is damaged")
+    }
+}
