@@ -3,11 +3,11 @@ import Foundation
 /// The three ways AWS answers write a point in time, read in one place.
 enum AWSTimestamp {
     /// ISO 8601 as STS's `Expiration`, credential_process and the SSO token cache write it
-    /// (`2026-11-22T19:42:41Z`, with or without fractional seconds, with `Z` or an offset such as `+00:00`).
-    /// `allowingUTCSuffix` also takes `2021-03-05T23:59:59UTC`, which older AWS CLI versions wrote to the SSO cache.
-    static func iso8601(_ text: String, allowingUTCSuffix: Bool = false) -> Date? {
+    /// (`2026-11-22T19:42:41Z`, with or without fractional seconds, with `Z` or an offset such as `+00:00`), and
+    /// `2021-03-05T23:59:59UTC`, which older AWS CLI versions wrote to the SSO cache (not every Foundation reads it).
+    static func iso8601(_ text: String) -> Date? {
         var trimmed = text.trimmingCharacters(in: .whitespaces)
-        if allowingUTCSuffix, trimmed.hasSuffix("UTC") { trimmed = trimmed.dropLast(3) + "Z" }
+        if trimmed.hasSuffix("UTC") { trimmed = trimmed.dropLast(3) + "Z" }
         if let date = try? Date(trimmed, strategy: .iso8601) { return date }
         let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         return try? Date(trimmed, strategy: fractional)

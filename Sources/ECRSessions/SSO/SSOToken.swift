@@ -46,7 +46,7 @@ public enum SSOTokenCache {
         else {
             throw SSOError(.notLoggedIn, profile: profile, detail: "\(path) holds no accessToken and expiresAt")
         }
-        guard let expiresAt = AWSTimestamp.iso8601(expiresText, allowingUTCSuffix: true) else {
+        guard let expiresAt = AWSTimestamp.iso8601(expiresText) else {
             throw SSOError(
                 .notLoggedIn, profile: profile, detail: "\(path) has expiresAt '\(expiresText.prefix(40))'")
         }
