@@ -28,16 +28,16 @@ public struct AuthorizationData: Sendable, Equatable {
     }
 }
 
-/// Calls ECR's (and ECR Public's) GetAuthorizationToken, signed with SigV4, retrying throttling and server errors.
+/// Calls ECR's (and ECR Public's) GetAuthorizationToken over the JSON 1.1 protocol, on the AWS client shell.
 public struct ECRClient: Sendable {
-    public let transport: any HTTPTransport
-    public let clock: any WallClock
-    public let retry: RetryPolicy
+    let service: AWSServiceClient
+
+    public var transport: any HTTPTransport { service.transport }
+    public var clock: any WallClock { service.clock }
+    public var retry: RetryPolicy { service.retry }
 
     public init(transport: any HTTPTransport, clock: any WallClock, retry: RetryPolicy = RetryPolicy()) {
-        self.transport = transport
-        self.clock = clock
-        self.retry = retry
+        service = AWSServiceClient(transport: transport, clock: clock, retry: retry)
     }
 
     /// Tokens for private ECR in `region`: one for the caller's own registry, or one per `registryIDs` entry.
@@ -48,7 +48,7 @@ public struct ECRClient: Sendable {
         if !registryIDs.isEmpty { body["registryIds"] = registryIDs }
         let answer = try await call(
             target: "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", body: body,
-            credentials: credentials, region: region, service: "ecr", endpoint: endpoint)
+            credentials: credentials, region: region, signingName: "ecr", endpoint: endpoint)
         guard let list = answer["authorizationData"] as? [[String: Any]], !list.isEmpty else {
             throw ECRError(.malformedResponse, detail: "ECR at \(endpoint.host ?? "?") returned no authorizationData")
         }
@@ -65,7 +65,7 @@ public struct ECRClient: Sendable {
     {
         let answer = try await call(
             target: "SpencerFrontendService.GetAuthorizationToken", body: [:], credentials: credentials,
-            region: "us-east-1", service: "ecr-public", endpoint: endpoint)
+            region: "us-east-1", signingName: "ecr-public", endpoint: endpoint)
         guard let entry = answer["authorizationData"] as? [String: Any] else {
             throw ECRError(.malformedResponse, detail: "ECR Public returned no authorizationData")
         }
@@ -77,7 +77,7 @@ public struct ECRClient: Sendable {
     {
         let host = endpoint.host ?? "?"
         guard let token = entry["authorizationToken"] as? String, !token.isEmpty,
-            let expiresAt = (entry["expiresAt"] as? NSNumber)?.doubleValue,
+            let expiresAt = AWSTimestamp.epochSeconds(entry["expiresAt"]),
             let proxyEndpoint = entry["proxyEndpoint"] as? String ?? defaultEndpoint
         else {
             throw ECRError(
@@ -86,8 +86,7 @@ public struct ECRClient: Sendable {
                     "ECR at \(host) returned authorizationData without authorizationToken, expiresAt or proxyEndpoint")
         }
         let data = AuthorizationData(
-            token: AuthorizationToken(encoded: token), expiresAt: Date(timeIntervalSince1970: expiresAt),
-            proxyEndpoint: proxyEndpoint)
+            token: AuthorizationToken(encoded: token), expiresAt: expiresAt, proxyEndpoint: proxyEndpoint)
         guard data.token.credentials != nil else {
             throw ECRError(
                 .malformedResponse, detail: "ECR at \(host) returned a token that is not base64 of user:password")
@@ -105,48 +104,25 @@ public struct ECRClient: Sendable {
 
     /// One JSON 1.1 call, retried while the failure is throttling, a 5xx or the network.
     private func call(
-        target: String, body: [String: Any], credentials: AWSCredentials, region: String, service: String,
+        target: String, body: [String: Any], credentials: AWSCredentials, region: String, signingName: String,
         endpoint: URL
     ) async throws(ECRError) -> [String: Any] {
         let payload = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
-        let signer = SigV4Signer(credentials: credentials, region: region, service: service)
         let request = HTTPRequest(
             method: "POST", url: endpoint,
             headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1"), HTTPHeader("X-Amz-Target", target)],
             body: payload)
-        return try await retry.run(isRetryable: \ECRError.isRetryable) { () async throws(ECRError) in
-            try await send(signer.sign(request, date: clock.now()), credentials: credentials)
-        }
-    }
-
-    private func send(_ request: HTTPRequest, credentials: AWSCredentials) async throws(ECRError) -> [String: Any] {
-        let host = request.url.host ?? "?"
-        let response: HTTPResponse
-        do {
-            response = try await transport.send(request)
-        } catch {
-            throw ECRError(.network, detail: error.description)
-        }
-        if (200..<300).contains(response.status) {
+        return try await service.perform(
+            request, signer: SigV4Signer(credentials: credentials, region: region, service: signingName),
+            errors: ECRErrorMapping(credentials: credentials)
+        ) { response throws(ECRError) in
             guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
                 throw ECRError(
                     .malformedResponse,
-                    detail: "ECR at \(host) answered HTTP \(response.status) with a body that is not a JSON object")
+                    detail: "ECR at \(endpoint.host ?? "?") answered HTTP \(response.status) with a body that is not a "
+                        + "JSON object")
             }
             return object
         }
-        guard let error = AWSErrorBody(status: response.status, body: response.body) else {
-            let kind: ECRError.Kind =
-                response.status >= 500 ? .serverError : response.status == 429 ? .throttled : .malformedResponse
-            throw ECRError(kind, detail: "HTTP \(response.status) from \(host)")
-        }
-        let message = redacting([credentials.secretAccessKey, credentials.sessionToken], in: error.message)
-        let kind = error.kind(status: response.status)
-        // A signature error's message quotes the canonical request; the code alone says what the user must know.
-        let detail =
-            kind == .invalidSignature || message.isEmpty
-            ? "\(error.code) from \(host), key \(credentials.accessKeyID)"
-            : "\(error.code) from \(host): \(message.prefix(300))"
-        throw ECRError(kind, detail: detail)
     }
 }

@@ -65,3 +65,40 @@ public struct ECRError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension ECRError: AWSServiceError {}
+
+/// ECR's errors from its answers, in the user's terms.
+struct ECRErrorMapping: AWSErrorMapping {
+    let credentials: AWSCredentials
+
+    var secrets: [String?] { [credentials.secretAccessKey, credentials.sessionToken] }
+
+    func failure(network detail: String) -> ECRError {
+        ECRError(.network, detail: detail)
+    }
+
+    func failure(_ answer: AWSErrorAnswer) -> ECRError {
+        guard let body = answer.body else {
+            let kind = answer.statusKind(
+                serverError: ECRError.Kind.serverError, throttled: .throttled, unexpected: .malformedResponse)
+            return ECRError(kind, detail: answer.statusDetail)
+        }
+        let kind = Self.kind(of: body.code, status: answer.status)
+        return ECRError(
+            kind,
+            detail: answer.detail(body, hidingMessage: kind == .invalidSignature, accessKeyID: credentials.accessKeyID))
+    }
+
+    /// The error code's kind in the user's terms.
+    static func kind(of code: String, status: Int) -> ECRError.Kind {
+        switch code {
+        case "InvalidSignatureException", "SignatureDoesNotMatch": .invalidSignature
+        case "UnrecognizedClientException", "InvalidClientTokenId": .unknownAccessKey
+        case "ExpiredTokenException", "ExpiredToken", "RequestExpired": .expiredCredentials
+        case "AccessDeniedException", "AccessDenied": .accessDenied
+        case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded": .throttled
+        default: status >= 500 ? .serverError : .service(code: code)
+        }
+    }
+}

@@ -74,14 +74,10 @@ public struct AssumedRole: Sendable, Equatable {
 /// Calls STS's AssumeRole and AssumeRoleWithWebIdentity over the Query protocol, retrying throttling and server
 /// errors.
 public struct STSClient: Sendable {
-    public let transport: any HTTPTransport
-    public let clock: any WallClock
-    public let retry: RetryPolicy
+    let service: AWSServiceClient
 
     public init(transport: any HTTPTransport, clock: any WallClock, retry: RetryPolicy = RetryPolicy()) {
-        self.transport = transport
-        self.clock = clock
-        self.retry = retry
+        service = AWSServiceClient(transport: transport, clock: clock, retry: retry)
     }
 
     /// The role's credentials, asked for with `credentials` (signed for `region`, or for us-east-1 when nil, as
@@ -131,7 +127,7 @@ public struct STSClient: Sendable {
 
 extension STSClient {
     /// One Query protocol call: what to send, and what must never show in an error.
-    struct Call {
+    struct Call: AWSErrorMapping {
         var action: String
         var parameters: [(String, String)]
         var roleARN: String
@@ -148,47 +144,33 @@ extension STSClient {
             let form = pairs.map { "\(SigV4Signer.uriEncode($0.0))=\(SigV4Signer.uriEncode($0.1))" }
             return Data(form.joined(separator: "&").utf8)
         }
+
+        func failure(network detail: String) -> STSError {
+            STSError(.network, roleARN: roleARN, detail: detail)
+        }
+
+        func failure(_ answer: AWSErrorAnswer) -> STSError {
+            guard let body = answer.body else {
+                let kind = answer.statusKind(
+                    serverError: STSError.Kind.serverError, throttled: .throttled, unexpected: .malformedResponse)
+                return STSError(kind, roleARN: roleARN, detail: answer.statusDetail)
+            }
+            let kind = STSClient.kind(of: body.code, status: answer.status, webIdentity: isWebIdentity)
+            let detail = answer.detail(
+                body, hidingMessage: kind == .invalidSignature, accessKeyID: signer?.credentials.accessKeyID)
+            return STSError(kind, roleARN: roleARN, detail: detail)
+        }
     }
 
     /// Sends the call, retrying while the failure is throttling, a 5xx or the network, and reads the credentials.
     private func perform(_ call: Call) async throws(STSError) -> AssumedRole {
-        let unsigned = HTTPRequest(
+        let request = HTTPRequest(
             method: "POST", url: call.endpoint,
             headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: call.body)
-        return try await retry.run(isRetryable: \STSError.isRetryable) { () async throws(STSError) in
-            let request = call.signer.map { $0.sign(unsigned, date: clock.now()) } ?? unsigned
-            return try assumedRole(from: try await send(request, call), call)
+        return try await service.perform(request, signer: call.signer, errors: call) {
+            response throws(STSError) in try assumedRole(from: QueryXML(response.body), call)
         }
-    }
-
-    private func send(_ request: HTTPRequest, _ call: Call) async throws(STSError) -> QueryXML {
-        let host = request.url.host ?? "?"
-        let response: HTTPResponse
-        do {
-            response = try await transport.send(request)
-        } catch {
-            throw STSError(.network, roleARN: call.roleARN, detail: error.description)
-        }
-        if (200..<300).contains(response.status) {
-            return QueryXML(response.body)
-        }
-        guard let error = AWSErrorBody(status: response.status, body: response.body) else {
-            let kind: STSError.Kind =
-                response.status >= 500 ? .serverError : response.status == 429 ? .throttled : .malformedResponse
-            throw STSError(kind, roleARN: call.roleARN, detail: "HTTP \(response.status) from \(host)")
-        }
-        let kind = Self.kind(of: error.code, status: response.status, webIdentity: call.isWebIdentity)
-        let message = redacting(call.secrets, in: QueryXML.decoded(Substring(error.message)))
-        // A signature error's message quotes the canonical request; the code alone says what the user must know.
-        let detail: String
-        if kind == .invalidSignature || message.isEmpty {
-            let key = call.signer.map { ", key \($0.credentials.accessKeyID)" } ?? ""
-            detail = "\(error.code) from \(host)\(key)"
-        } else {
-            detail = "\(error.code) from \(host): \(message.prefix(300))"
-        }
-        throw STSError(kind, roleARN: call.roleARN, detail: detail)
     }
 
     /// The error code's kind in the user's terms. The web identity call reports the provider's token expiring as
@@ -226,12 +208,12 @@ extension STSClient {
                 .malformedResponse, roleARN: call.roleARN,
                 detail: "STS at \(host) answered without AccessKeyId, SecretAccessKey, SessionToken or Expiration")
         }
-        guard let expiration = parseAWSTimestamp(expirationText) else {
+        guard let expiration = AWSTimestamp.iso8601(expirationText) else {
             throw STSError(
                 .malformedResponse, roleARN: call.roleARN,
                 detail: "STS at \(host) answered with Expiration '\(expirationText.prefix(40))', not ISO 8601")
         }
-        let now = clock.now()
+        let now = service.clock.now()
         guard expiration > now else {
             throw STSError(
                 .credentialsAlreadyExpired, roleARN: call.roleARN,

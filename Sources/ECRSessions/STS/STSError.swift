@@ -102,3 +102,5 @@ public struct STSError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension STSError: AWSServiceError {}

@@ -79,12 +79,3 @@ struct QueryXML {
         }
     }
 }
-
-/// Parses the ISO 8601 timestamps AWS writes (`2026-11-22T19:42:41Z`, with or without fractional seconds, with
-/// `Z` or an offset such as `+00:00`).
-func parseAWSTimestamp(_ text: String) -> Date? {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
-    if let date = try? Date(trimmed, strategy: .iso8601) { return date }
-    let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-    return try? Date(trimmed, strategy: fractional)
-}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// The three ways AWS answers write a point in time, read in one place.
+enum AWSTimestamp {
+    /// ISO 8601 as STS's `Expiration`, credential_process and the SSO token cache write it
+    /// (`2026-11-22T19:42:41Z`, with or without fractional seconds, with `Z` or an offset such as `+00:00`), and
+    /// `2021-03-05T23:59:59UTC`, which older AWS CLI versions wrote to the SSO cache (not every Foundation reads it).
+    static func iso8601(_ text: String) -> Date? {
+        var trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasSuffix("UTC") { trimmed = trimmed.dropLast(3) + "Z" }
+        if let date = try? Date(trimmed, strategy: .iso8601) { return date }
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        return try? Date(trimmed, strategy: fractional)
+    }
+
+    /// A JSON number of seconds since 1970, which may carry a fraction, as ECR's `expiresAt`.
+    static func epochSeconds(_ json: Any?) -> Date? {
+        epoch(json, unitsPerSecond: 1)
+    }
+
+    /// A JSON number of milliseconds since 1970, as the SSO portal's `expiration`.
+    static func epochMilliseconds(_ json: Any?) -> Date? {
+        epoch(json, unitsPerSecond: 1000)
+    }
+
+    private static func epoch(_ json: Any?, unitsPerSecond: Double) -> Date? {
+        guard let number = (json as? NSNumber)?.doubleValue, number.isFinite else { return nil }
+        return Date(timeIntervalSince1970: number / unitsPerSecond)
+    }
+}
+
+/// The ISO 8601 form of `AWSTimestamp`, under the name credential_process parsing calls it by.
+func parseAWSTimestamp(_ text: String) -> Date? {
+    AWSTimestamp.iso8601(text)
+}

@@ -1,0 +1,43 @@
+/// An AWS partition: a group of regions that share a DNS suffix (and credentials, which do not cross partitions).
+///
+/// Every endpoint host name is made by `endpointHost(_:region:)`, so FIPS and dual-stack variants, when they come,
+/// are a parameter there and a suffix field here.
+public struct Partition: Sendable, Equatable, CustomStringConvertible {
+    /// The partition's name in ARNs and botocore's data: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, ...
+    public let id: String
+    /// What every endpoint host in the partition ends with.
+    public let dnsSuffix: String
+    /// What the names of the partition's regions start with; empty for `aws`, which takes every region no other
+    /// partition claims, as botocore falls back to it.
+    let regionPrefix: String
+
+    public static let aws = Partition(id: "aws", dnsSuffix: "amazonaws.com", regionPrefix: "")
+    public static let china = Partition(id: "aws-cn", dnsSuffix: "amazonaws.com.cn", regionPrefix: "cn-")
+    public static let govCloud = Partition(id: "aws-us-gov", dnsSuffix: "amazonaws.com", regionPrefix: "us-gov-")
+    public static let iso = Partition(id: "aws-iso", dnsSuffix: "c2s.ic.gov", regionPrefix: "us-iso-")
+    public static let isoB = Partition(id: "aws-iso-b", dnsSuffix: "sc2s.sgov.gov", regionPrefix: "us-isob-")
+    public static let isoE = Partition(id: "aws-iso-e", dnsSuffix: "cloud.adc-e.uk", regionPrefix: "eu-isoe-")
+    public static let isoF = Partition(id: "aws-iso-f", dnsSuffix: "csp.hci.ic.gov", regionPrefix: "us-isof-")
+
+    /// Every partition, `aws` last because it is the fallback.
+    public static let all: [Partition] = [china, govCloud, iso, isoB, isoE, isoF, aws]
+
+    /// The partition `region` belongs to.
+    public init(region: String) {
+        self = Self.all.first { region.hasPrefix($0.regionPrefix) } ?? .aws
+    }
+
+    private init(id: String, dnsSuffix: String, regionPrefix: String) {
+        self.id = id
+        self.dnsSuffix = dnsSuffix
+        self.regionPrefix = regionPrefix
+    }
+
+    /// The host of `service` (the host's first labels, such as `api.ecr` or `sts`) in `region`:
+    /// `<service>.<region>.<partition's DNS suffix>`.
+    public static func endpointHost(_ service: String, region: String) -> String {
+        "\(service).\(region).\(Partition(region: region).dnsSuffix)"
+    }
+
+    public var description: String { id }
+}
