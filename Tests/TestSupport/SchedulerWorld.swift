@@ -11,9 +11,10 @@ public final class SchedulerWorld: Sendable {
     /// Profile name → (account ID, region).
     public let accounts: [(profile: String, account: String, region: String)]
 
-    public init(accountCount: Int, config: String? = nil, start: Date = Date(timeIntervalSince1970: 1_800_000_000))
-        throws
-    {
+    public init(
+        accountCount: Int, config: String? = nil, start: Date = Date(timeIntervalSince1970: 1_800_000_000),
+        targets: TargetCatalog = .standard
+    ) throws {
         clock = ManualClock(start)
         let regions = ["us-east-1", "us-west-2", "eu-west-1"]
         ecr = try FakeECR(clock: clock, regions: Set(regions))
@@ -40,7 +41,7 @@ public final class SchedulerWorld: Sendable {
         let environment = Environment(ecr.environment.merging(["HOME": home.path]) { $1 })
         context = ActionContext(
             environment: environment, clock: clock, transport: CurlTransport(settings: CurlSettings()),
-            retry: RetryPolicy(maxAttempts: 3, baseDelay: .zero, maxDelay: .zero))
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .zero, maxDelay: .zero), targets: targets)
     }
 
     public func remove() {
