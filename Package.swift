@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ECRSessions"],
+            dependencies: ["ECRSessions", "CSQLite"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

@@ -8,8 +8,4 @@ static inline int ecr_sqlite3_bind_text_transient(sqlite3_stmt *statement, int i
     return sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT);
 }
 
-static inline int ecr_sqlite3_bind_blob_transient(sqlite3_stmt *statement, int index, const void *bytes, int length) {
-    return sqlite3_bind_blob(statement, index, bytes, length, SQLITE_TRANSIENT);
-}
-
 #endif

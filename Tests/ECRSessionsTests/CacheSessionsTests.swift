@@ -38,13 +38,13 @@ import Testing
         try cache.saveSession(
             credentials("NEW", expiresIn: 7200), key: "a", label: "a", now: now.addingTimeInterval(120))
         #expect(try cache.session(key: "a", validUntil: now)?.accessKeyID == "NEW")
-        #expect(try cache.sessionCount() == 1)
+        #expect(cacheRowCount("sessions", path: cache.path) == 1)
     }
 
     @Test func credentialsWithoutAnExpirationAreNotKept() throws {
         defer { directory.remove() }
         try cache.saveSession(credentials("AKIA", expiresIn: nil), key: "k", label: "keys", now: now)
         try cache.saveSession(credentials("GONE", expiresIn: -1), key: "g", label: "gone", now: now)
-        #expect(try cache.sessionCount() == 0)
+        #expect(cacheRowCount("sessions", path: cache.path) == 0)
     }
 }

@@ -288,7 +288,7 @@ private final class FixedMFAPrompt: MFAPrompt {
         let first = sts
         _ = try await provider(first).resolve(profile: "app")
         #expect(first.requests.count == 2)
-        #expect(try cache.sessionCount() == 2)
+        #expect(cacheRowCount("sessions", path: cache.path) == 2)
 
         let second = sts
         let resolved = try await provider(second).resolve(profile: "app")
@@ -367,7 +367,7 @@ private final class FixedMFAPrompt: MFAPrompt {
         _ = try await provider(transport, keepSessions: false).resolve(profile: "hub")
         _ = try await provider(transport, keepSessions: false).resolve(profile: "hub")
         #expect(transport.requests.count == 2)
-        #expect(try cache.sessionCount() == 0)
+        #expect(cacheRowCount("sessions", path: cache.path) == 0)
     }
 
     // MARK: Web identity, SSO, credential_process

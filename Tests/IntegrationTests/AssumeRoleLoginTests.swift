@@ -97,7 +97,7 @@ actor CrossAccountMoto {
         let cachePath = sandbox.home.path + "/.local/state/ecr-sessions/cache.sqlite3"
         let mode = try FileManager.default.attributesOfItem(atPath: cachePath)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(try Cache(path: cachePath).sessionCount() == 2)
+        #expect(cacheRowCount("sessions", path: cachePath) == 2)
 
         // Within the sessions' lifetime a second run fetches new ECR tokens with them and never calls STS:
         // moto's count of the sessions it handed out stays the same.

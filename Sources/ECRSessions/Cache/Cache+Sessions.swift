@@ -48,15 +48,4 @@ extension Cache {
             }
         }
     }
-
-    /// How many sessions are stored, expired or not (for tests and `doctor`).
-    public func sessionCount() throws(CacheError) -> Int {
-        try withDatabase { database throws(SQLiteError) in
-            var count = 0
-            try database.prepare("SELECT COUNT(*) FROM sessions").query { row throws(SQLiteError) in
-                count = Int(row.integer(0))
-            }
-            return count
-        }
-    }
 }
