@@ -100,28 +100,22 @@ extension Root.CredentialHelper {
         func run() throws {
             let environment = Environment.current
             let directory = environment.expandingTilde(dir ?? "~/.local/bin")
-            let link = directory + "/" + Root.CredentialHelper.executableName
-            let target =
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+            let link = CredentialHelperLink(directory: directory, name: Root.CredentialHelper.executableName)
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: link), existing == target {
-                    print("\(link) already links to \(target); nothing changed.")
-                } else {
-                    if (try? FileManager.default.attributesOfItem(atPath: link)) != nil {
-                        try FileManager.default.removeItem(atPath: link)
-                        print("Replaced the old \(link).")
-                    }
-                    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-                    print("Linked \(link) -> \(target).")
+                switch try link.install() {
+                case .alreadyLinked:
+                    print("\(link.path) already links to \(link.target); nothing changed.")
+                case .linked:
+                    print("Linked \(link.path) -> \(link.target).")
+                case .replacedOld:
+                    print("Replaced the old \(link.path).")
+                    print("Linked \(link.path) -> \(link.target).")
                 }
             } catch {
-                printError("error: cannot create \(link): \(error.localizedDescription)")
+                printError("error: \(error)")
                 throw ExitCode(1)
             }
-            let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            if !path.contains(directory) {
+            if !link.directoryIsOnPath(environment) {
                 print(
                     "\(directory) is not on PATH: add it (export PATH=\"\(directory):$PATH\"), or docker cannot run "
                         + "\(Root.CredentialHelper.executableName).")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ECRSessions
-import Foundation
 
 extension Root {
     struct Timer: ParsableCommand {
@@ -19,12 +18,7 @@ struct TimerOptions: ParsableArguments {
     var config: String?
 
     func timer() -> RefreshTimer {
-        let environment = Environment.current
-        let executable = Bundle.main.executableURL?.resolvingSymlinksInPath().path ?? CommandLine.arguments[0]
-        let config = self.config.map { path in
-            URL(fileURLWithPath: environment.expandingTilde(path)).standardizedFileURL.path
-        }
-        return RefreshTimer(executable: executable, configPath: config, environment: environment)
+        RefreshTimer.forThisExecutable(configPath: config, environment: .current)
     }
 }
 
@@ -50,7 +44,7 @@ extension Root.Timer {
             }
             for path in changed { print("Wrote \(path)") }
             if changed.isEmpty { print("The systemd units are already installed in \(timer.systemdDirectory).") }
-            try systemctl(["daemon-reload"], then: ["enable", "--now", "\(RefreshTimer.unitName).timer"])
+            try report { () throws(TimerError) in try timer.enableSystemdTimer() }
             print("Every five minutes systemd runs: \(timer.command)")
         }
     }
@@ -67,11 +61,7 @@ extension Root.Timer {
                 try editCrontab(adding: false, timer: timer)
                 return
             }
-            let unitsExist = FileManager.default.fileExists(
-                atPath: "\(timer.systemdDirectory)/\(RefreshTimer.unitName).timer")
-            if unitsExist {
-                try systemctl(["disable", "--now", "\(RefreshTimer.unitName).timer"], then: nil)
-            }
+            try report { () throws(TimerError) in try timer.disableSystemdTimer() }
             let removed: [String]
             do {
                 removed = try timer.removeSystemdUnits()
@@ -85,78 +75,38 @@ extension Root.Timer {
     }
 }
 
-/// Runs `systemctl --user` with `first`, then `second`. Without systemctl, says what to run; when it fails (no user
-/// session, as in containers), says so and exits 1: the units are in place but nothing will run them yet.
-private func systemctl(_ first: [String], then second: [String]?) throws {
-    let manual = "systemctl --user " + (second ?? first).joined(separator: " ")
-    guard let path = executableOnPath("systemctl") else {
-        print("systemctl was not found; to start the timer, run: \(manual)")
-        return
-    }
-    for arguments in [first] + (second.map { [$0] } ?? []) {
-        let result = runChild(path, ["--user"] + arguments)
-        guard result.status == 0 else {
-            printError(
-                "error: systemctl --user \(arguments.joined(separator: " ")) failed: "
-                    + result.output.trimmingCharacters(in: .whitespacesAndNewlines))
-            printError("Once a user session with systemd is available, run: \(manual)")
-            throw ExitCode(1)
+/// Says what `systemctl --user` came to. Without systemctl, says what to run; when it fails (no user session, as in
+/// containers), says so and exits 1: the units are in place but nothing will run them yet.
+private func report(_ systemctl: () throws(TimerError) -> RefreshTimer.SystemctlOutcome?) throws {
+    do {
+        switch try systemctl() {
+        case .ran(let command): print("Ran: \(command)")
+        case .notFound(let command): print("systemctl was not found; to start the timer, run: \(command)")
+        case nil: break
         }
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
     }
-    print("Ran: \(manual)")
 }
 
 /// Adds or removes our line with the `crontab` command; without one, prints the line to add.
 private func editCrontab(adding: Bool, timer: RefreshTimer) throws {
-    guard let crontab = executableOnPath("crontab") else {
-        if adding {
-            print("crontab was not found; add this line to your crontab:\n\(timer.cronLine)")
-        } else {
-            print("crontab was not found; remove the line ending in '# ecr-sessions refresh' from your crontab.")
-        }
-        return
-    }
-    let list = runChild(crontab, ["-l"])
-    // `crontab -l` fails with "no crontab for USER" when there is none yet: that is an empty crontab.
-    let current = list.status == 0 ? list.output : ""
-    guard let updated = adding ? timer.crontab(adding: current) : timer.crontab(removingFrom: current) else {
-        print(
-            adding
-                ? "The crontab line is already installed:\n\(timer.cronLine)" : "No ecr-sessions line in the crontab.")
-        return
-    }
-    let write = runChild(crontab, ["-"], input: updated)
-    guard write.status == 0 else {
-        printError("error: crontab - failed: " + write.output.trimmingCharacters(in: .whitespacesAndNewlines))
+    let outcome: RefreshTimer.CrontabOutcome
+    do {
+        outcome = try adding ? timer.addToCrontab() : timer.removeFromCrontab()
+    } catch {
+        printError("error: \(error)")
         throw ExitCode(1)
     }
-    print(adding ? "Added to the crontab:\n\(timer.cronLine)" : "Removed the ecr-sessions line from the crontab.")
-}
-
-private func executableOnPath(_ name: String) -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
-
-private func runChild(_ executable: String, _ arguments: [String], input: String? = nil) -> (
-    status: Int32, output: String
-) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    let stdin = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    process.standardInput = stdin
-    do {
-        try process.run()
-    } catch {
-        return (127, error.localizedDescription)
+    switch (outcome, adding) {
+    case (.crontabNotFound, true):
+        print("crontab was not found; add this line to your crontab:\n\(timer.cronLine)")
+    case (.crontabNotFound, false):
+        print("crontab was not found; remove the line ending in '# ecr-sessions refresh' from your crontab.")
+    case (.unchanged, true): print("The crontab line is already installed:\n\(timer.cronLine)")
+    case (.unchanged, false): print("No ecr-sessions line in the crontab.")
+    case (.changed, true): print("Added to the crontab:\n\(timer.cronLine)")
+    case (.changed, false): print("Removed the ecr-sessions line from the crontab.")
     }
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try? stdin.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

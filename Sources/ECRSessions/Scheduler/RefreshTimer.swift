@@ -15,6 +15,15 @@ public struct RefreshTimer: Sendable {
         self.environment = environment
     }
 
+    /// The timer that runs this very executable, with `configPath` (as the user typed it: `~` and relative paths
+    /// allowed) made absolute, since neither systemd nor cron runs it from here.
+    public static func forThisExecutable(configPath: String?, environment: Environment) -> RefreshTimer {
+        RefreshTimer(
+            executable: CurrentExecutable.path,
+            configPath: configPath.map { FileSystem.absolutePath(environment.expandingTilde($0)) },
+            environment: environment)
+    }
+
     public static let unitName = "ecr-sessions-refresh"
     static let cronMarker = "# ecr-sessions refresh"
 
@@ -75,12 +84,13 @@ public struct RefreshTimer: Sendable {
         var changed: [String] = []
         for (name, text) in [("service", serviceUnit), ("timer", timerUnit)] {
             let path = "\(systemdDirectory)/\(Self.unitName).\(name)"
-            if (try? String(contentsOfFile: path, encoding: .utf8)) == text { continue }
+            if (try? FileSystem.contents(atPath: path))??.data == Data(text.utf8) { continue }
             do {
-                try FileManager.default.createDirectory(atPath: systemdDirectory, withIntermediateDirectories: true)
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                try FileSystem.makeDirectory(systemdDirectory)
+                // Readable by all, as systemd's own units are: they hold no secret.
+                try AtomicFile.replace(path, with: Data(text.utf8), mode: 0o644)
             } catch {
-                throw TimerError(description: "cannot write \(path): \(error.localizedDescription)")
+                throw TimerError(description: "cannot write \(path): \(error.reason)")
             }
             changed.append(path)
         }
@@ -92,11 +102,11 @@ public struct RefreshTimer: Sendable {
         var removed: [String] = []
         for name in ["timer", "service"] {
             let path = "\(systemdDirectory)/\(Self.unitName).\(name)"
-            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard FileSystem.exists(path) else { continue }
             do {
-                try FileManager.default.removeItem(atPath: path)
+                try FileSystem.remove(path)
             } catch {
-                throw TimerError(description: "cannot remove \(path): \(error.localizedDescription)")
+                throw TimerError(description: "cannot remove \(path): \(error.reason)")
             }
             removed.append(path)
         }

@@ -1,46 +1,37 @@
 import Foundation
 
-/// Makes sure only one refresh (from cron, a timer, a daemon or by hand) works at a time: an exclusive `flock` on
-/// `refresh.lock` beside the cache, held while the lock value lives. The kernel drops it if the process dies, so a
-/// crashed run never blocks the next.
+/// Makes sure only one refresh (from cron, a timer, a daemon or by hand) works at a time: an exclusive lock on
+/// `refresh.lock` beside the cache, held while the lock value lives, with the holder's pid written in it.
 public final class RunLock: Sendable {
-    private let descriptor: Int32
-    public let path: String
+    private let lock: LockFile
+    public var path: String { lock.path }
 
     /// Takes the lock, or returns nil at once when another process holds it.
     public static func acquire(beside cachePath: String) throws(RunLockError) -> RunLock? {
-        let path = (cachePath as NSString).deletingLastPathComponent + "/refresh.lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw RunLockError(path: path, code: errno) }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let code = errno
-            close(descriptor)
-            if code == EWOULDBLOCK { return nil }
-            throw RunLockError(path: path, code: code)
+        let path = lockPath(beside: cachePath)
+        let acquired: LockFile?
+        do {
+            acquired = try LockFile.tryExclusive(at: path)
+        } catch {
+            throw RunLockError(path: path, code: error.code)
         }
+        guard let acquired else { return nil }
         // The holder's pid, for the message a second run prints.
-        let pid = "\(getpid())\n"
-        ftruncate(descriptor, 0)
-        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        return RunLock(descriptor: descriptor, path: path)
+        acquired.writeProcessID()
+        return RunLock(lock: acquired)
     }
 
     /// The pid written by the process holding the lock at `cachePath`, if it can be read.
     public static func holder(beside cachePath: String) -> Int? {
-        let path = (cachePath as NSString).deletingLastPathComponent + "/refresh.lock"
-        return (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
-            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        LockFile.processID(at: lockPath(beside: cachePath))
     }
 
-    private init(descriptor: Int32, path: String) {
-        self.descriptor = descriptor
-        self.path = path
+    private static func lockPath(beside cachePath: String) -> String {
+        FileSystem.directory(of: cachePath) + "/refresh.lock"
     }
 
-    deinit {
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
+    private init(lock: LockFile) {
+        self.lock = lock
     }
 }
 

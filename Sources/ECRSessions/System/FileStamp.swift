@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// What identifies one version of a file cheaply: device, inode, size and modification time, from one `stat`.
 /// nil stands for a file that is not there.
@@ -23,20 +22,5 @@ struct FileStamp: Equatable, Sendable {
             modifiedSeconds = Int(status.st_mtim.tv_sec)
             modifiedNanoseconds = Int(status.st_mtim.tv_nsec)
         #endif
-    }
-}
-
-/// A value read from files, kept until one of them changes: a `refresh` reads the AWS files once however many
-/// accounts it logs in, and a long-running daemon still sees every edit.
-final class FileBackedValue<Value: Sendable>: Sendable {
-    private let state = Mutex<(stamps: [FileStamp?], value: Value)?>(nil)
-
-    /// The value for `paths`, read anew with `load` when any of them changed since the last read.
-    func value<Failure: Error>(paths: [String], load: () throws(Failure) -> Value) throws(Failure) -> Value {
-        let stamps = paths.map(FileStamp.init(path:))
-        if let cached = state.withLock({ $0 }), cached.stamps == stamps { return cached.value }
-        let value = try load()
-        state.withLock { $0 = (stamps, value) }
-        return value
     }
 }
