@@ -97,7 +97,7 @@ struct TargetWriter {
     /// Whether `docker-credential-ecr-sessions` is on this environment's PATH.
     private var helperIsOnPath: Bool {
         let name = "docker-credential-\(RegistryAuthFile.credentialHelperName)"
-        return (context.environment["PATH"] ?? "").split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
+        return ExecutableSearch.find(name, path: context.environment["PATH"] ?? "") != nil
     }
 
     /// Puts back, without a call to ECR, every cached and still valid login that a target of its account lacks:

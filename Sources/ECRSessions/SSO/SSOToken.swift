@@ -37,7 +37,8 @@ public enum SSOTokenCache {
         -> SSOToken
     {
         let path = path(key: key, environment: environment)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // An unreadable file (a directory, no permission) is no login either.
+        guard let data = (try? FileSystem.contents(atPath: path))??.data else {
             throw SSOError(.notLoggedIn, profile: profile, detail: "no cached token at \(path)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
