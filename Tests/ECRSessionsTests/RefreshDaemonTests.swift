@@ -25,11 +25,8 @@ import Testing
     @Test func itSleepsInTicksUntilTheNextDueTime() async {
         let rig = DaemonRig(
             tick: .seconds(60),
-            pass: { rig, number in
-                if number == 2 { await rig.daemon.stop() }
-                return rig.report(nextDueIn: 20 * 60)
-            },
-            sleep: { rig, _, duration in rig.clock.advance(by: duration.seconds) })
+            pass: DaemonRig.passes(nextDueIn: 20 * 60),
+            sleep: DaemonRig.advancingTheClock)
         await rig.daemon.run()
 
         #expect(rig.record.passes == [Self.start, Self.start.addingTimeInterval(20 * 60)])
@@ -41,11 +38,8 @@ import Testing
     @Test func aSleepShorterThanATickEndsAtTheDueTime() async {
         let rig = DaemonRig(
             tick: .seconds(60),
-            pass: { rig, number in
-                if number == 2 { await rig.daemon.stop() }
-                return rig.report(nextDueIn: 90)
-            },
-            sleep: { rig, _, duration in rig.clock.advance(by: duration.seconds) })
+            pass: DaemonRig.passes(nextDueIn: 90),
+            sleep: DaemonRig.advancingTheClock)
         await rig.daemon.run()
 
         #expect(rig.record.sleeps == [.seconds(60), .seconds(30)])
@@ -55,11 +49,8 @@ import Testing
     @Test func itReplansAtLeastHourly() async {
         let rig = DaemonRig(
             tick: .seconds(600),
-            pass: { rig, number in
-                if number == 2 { await rig.daemon.stop() }
-                return rig.report(nextDueIn: 5 * 3600)
-            },
-            sleep: { rig, _, duration in rig.clock.advance(by: duration.seconds) })
+            pass: DaemonRig.passes(nextDueIn: 5 * 3600),
+            sleep: DaemonRig.advancingTheClock)
         await rig.daemon.run()
 
         #expect(rig.record.passes == [Self.start, Self.start.addingTimeInterval(3600)])
@@ -69,10 +60,7 @@ import Testing
         // The next pass is 50 minutes away; the machine is suspended for three hours during one 5 s tick.
         let rig = DaemonRig(
             tick: .seconds(5),
-            pass: { rig, number in
-                if number == 2 { await rig.daemon.stop() }
-                return rig.report(nextDueIn: 50 * 60)
-            },
+            pass: DaemonRig.passes(nextDueIn: 50 * 60),
             sleep: { rig, _, duration in
                 rig.clock.advance(by: rig.record.sleeps.count == 1 ? 3 * 3600 : duration.seconds)
             })
@@ -85,10 +73,7 @@ import Testing
 
     @Test func aReloadDuringASleepRunsAPassAtOnce() async {
         let rig = DaemonRig(
-            pass: { rig, number in
-                if number == 2 { await rig.daemon.stop() }
-                return rig.report(nextDueIn: 3 * 3600)
-            },
+            pass: DaemonRig.passes(nextDueIn: 3 * 3600),
             sleep: { rig, _, _ in
                 await rig.daemon.reload()
                 await rig.sleepUntilCancelled()
@@ -117,10 +102,7 @@ import Testing
 
     @Test func changedFilesRunAPass() async {
         let rig = DaemonRig(
-            pass: { rig, number in
-                if number == 2 { await rig.daemon.stop() }
-                return rig.report(nextDueIn: 3 * 3600)
-            },
+            pass: DaemonRig.passes(nextDueIn: 3 * 3600),
             sleep: { rig, _, duration in
                 rig.clock.advance(by: duration.seconds)
                 if rig.record.sleeps.count == 3 { rig.changeFiles() }
@@ -203,7 +185,7 @@ import Testing
                 if number == 1 { report.heldBy = RunningRefresh(pid: 4242) }
                 return report
             },
-            sleep: { rig, _, duration in rig.clock.advance(by: duration.seconds) })
+            sleep: DaemonRig.advancingTheClock)
         await rig.daemon.run()
 
         #expect(rig.record.passes == [Self.start, Self.start.addingTimeInterval(30)])
@@ -216,7 +198,7 @@ import Testing
                 await rig.daemon.stop()
                 return rig.report(nextDueIn: 3 * 3600)
             },
-            sleep: { rig, _, duration in rig.clock.advance(by: duration.seconds) })
+            sleep: DaemonRig.advancingTheClock)
         await rig.daemon.run()
 
         #expect(rig.record.passes == [Self.start, Self.start.addingTimeInterval(60)])
@@ -291,8 +273,8 @@ private final class DaemonRig: Sendable {
     ///   - sleep: the `number`th sleep (from 1), asked for `duration`; recorded before it is called.
     init(
         tick: Duration = .seconds(5),
-        pass: @escaping @Sendable (DaemonRig, _ number: Int) async throws -> RefreshReport,
-        sleep: @escaping @Sendable (DaemonRig, _ number: Int, _ duration: Duration) async -> Void
+        pass: @escaping Pass,
+        sleep: @escaping Sleep
     ) {
         let daemon = RefreshDaemon(
             tick: tick,
@@ -317,6 +299,20 @@ private final class DaemonRig: Sendable {
             exitNow: { [unowned self] status in recorded.withLock { $0.exits.append(status) } })
         slot.withLock { $0 = daemon }
     }
+
+    typealias Pass = @Sendable (DaemonRig, _ number: Int) async throws -> RefreshReport
+    typealias Sleep = @Sendable (DaemonRig, _ number: Int, _ duration: Duration) async -> Void
+
+    /// Passes that each plan the next one `seconds` away; the `stopAt`th asks the daemon to stop.
+    static func passes(nextDueIn seconds: TimeInterval, stoppingAt stopAt: Int = 2) -> Pass {
+        { rig, number in
+            if number == stopAt { await rig.daemon.stop() }
+            return rig.report(nextDueIn: seconds)
+        }
+    }
+
+    /// Sleeps that take no time but move the clock on as far as asked.
+    static let advancingTheClock: Sleep = { rig, _, duration in rig.clock.advance(by: duration.seconds) }
 
     /// A report of a pass after which the next job falls due in `seconds`.
     func report(nextDueIn seconds: TimeInterval) -> RefreshReport {

@@ -102,8 +102,16 @@ public actor RefreshDaemon {
         var stamps = fileStamps()
         while case .awake(let reloadRequested) = state {
             let currentStamps = fileStamps()
-            let reason: DaemonEvent.Reason? =
-                reloadRequested ? .reload : currentStamps != stamps ? .filesChanged : clock.now() >= nextPass ? .due : nil
+            let reason: DaemonEvent.Reason?
+            if reloadRequested {
+                reason = .reload
+            } else if currentStamps != stamps {
+                reason = .filesChanged
+            } else if clock.now() >= nextPass {
+                reason = .due
+            } else {
+                reason = nil
+            }
             if let reason {
                 stamps = currentStamps
                 nextPass = await pass(reason: reason)
