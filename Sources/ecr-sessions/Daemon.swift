@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import ECRSessions
 import Foundation
 
@@ -16,52 +15,16 @@ extension Root {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let sessions = try options.context()
-            _ = try sessions.accounts()
-            _ = try sessions.cache()
-            let daemon = RefreshDaemon(sessions: sessions) { event in
-                log(event, now: sessions.clock.now())
+            let context = try options.context()
+            // A bad configuration or cache is exit 2 before the daemon starts.
+            try Actions.Refresh(context).check()
+            let daemon = RefreshDaemon(context: context) { event in
+                log(event, now: context.clock.now())
             }
-            let signals = SignalWatcher { signal in
-                switch signal {
-                case SIGHUP: Task { await daemon.reload() }
-                default: Task { await daemon.stop() }
-                }
-            }
-            log("started (pid \(getpid()))", now: sessions.clock.now())
-            await daemon.run()
-            withExtendedLifetime(signals) {}
+            let signals = ProcessSignal.events()
+            log("started (pid \(ProcessInfo.processInfo.processIdentifier))", now: context.clock.now())
+            await daemon.run(handling: signals)
         }
-    }
-}
-
-/// Turns SIGTERM, SIGINT and SIGHUP into calls, on a queue rather than in a signal handler. A second SIGTERM or
-/// SIGINT exits at once.
-private final class SignalWatcher {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ handle: @escaping @Sendable (Int32) -> Void) {
-        let queue = DispatchQueue(label: "ecr-sessions.signals")
-        let stops = StopCounter()
-        sources = [SIGTERM, SIGINT, SIGHUP].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                if number != SIGHUP, stops.increment() > 1 { exit(128 + number) }
-                handle(number)
-            }
-            source.resume()
-            return source
-        }
-    }
-}
-
-private final class StopCounter: @unchecked Sendable {
-    // Only touched on the signal queue.
-    private var count = 0
-    func increment() -> Int {
-        count += 1
-        return count
     }
 }
 

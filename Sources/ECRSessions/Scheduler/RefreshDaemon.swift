@@ -1,115 +1,221 @@
-import Foundation
+public import Foundation
 
 /// `ecr-sessions daemon`: one process that renews registries as they fall due.
 ///
 /// It checks the wall clock every `tick` rather than sleeping once until the next renewal: a monotonic sleep
 /// stands still while a laptop is suspended, so after a wake the daemon would renew hours late. Each tick also
-/// looks at the config and AWS files' modification times, so an edit takes effect without a restart; `reload()`
-/// (SIGHUP) does the same at once. `stop()` (SIGTERM, SIGINT) lets the pass in flight finish — every file write
-/// is atomic — and returns.
+/// looks at the config and AWS files' stamps, so an edit takes effect without a restart; `reload()` (SIGHUP) does
+/// the same at once. `stop()` (SIGTERM, SIGINT) lets the pass in flight finish — every file write is atomic — and
+/// returns; a second `stop()` before that asks for an immediate exit.
 public actor RefreshDaemon {
+    /// Sleeps for a while; returns early (or late, it does not matter) when its task is cancelled.
+    public typealias Sleep = @Sendable (Duration) async -> Void
+
+    /// The one place the daemon's situation is kept: every request (stop, reload) is a transition of it.
     private enum State {
-        case starting
-        case refreshing
-        case sleeping(CheckedContinuation<Void, Never>)
+        /// Between steps of `run()`; `reloadRequested` makes the next step a pass.
+        case awake(reloadRequested: Bool)
+        /// A pass is in flight; a reload asked for meanwhile runs another pass after it.
+        case refreshing(reloadRequested: Bool)
+        case sleeping(Nap)
+        /// A stop was asked for: the pass in flight, if any, finishes, then `run()` returns. Another stop now
+        /// means "exit at once".
         case stopping
+        case stopped
     }
 
-    private let sessions: ActionContext
+    /// One sleep between ticks. Its `id` tells its own end apart from a sleep that was woken early and cancelled,
+    /// so that a stray end never wakes a later sleep.
+    private struct Nap {
+        var id: Int
+        var continuation: CheckedContinuation<Void, Never>
+        var timer: Task<Void, Never>
+    }
+
     private let tick: Duration
+    private let clock: any WallClock
+    private let sleep: Sleep
+    private let refresh: @Sendable () async throws -> RefreshReport
+    private let fileStamps: @Sendable () -> [FileStamp?]
     private let report: @Sendable (DaemonEvent) -> Void
-    private var state = State.starting
-    private var stopRequested = false
-    private var reloadRequested = false
+    private let exitNow: @Sendable (Int32) -> Void
+    private var state = State.awake(reloadRequested: false)
+    private var lastNapID = 0
 
     /// - Parameters:
     ///   - tick: how often the wall clock and the files are looked at.
+    ///   - clock: the wall clock due times are read against.
+    ///   - sleep: waits a tick; the daemon cancels its task to wake it early.
+    ///   - refresh: one refresh pass.
+    ///   - fileStamps: stamps of the files a pass reads; a change runs a pass.
     ///   - report: sees what each pass did, for the log.
-    public init(sessions: ActionContext, tick: Duration = .seconds(5), report: @escaping @Sendable (DaemonEvent) -> Void) {
-        self.sessions = sessions
+    ///   - exitNow: ends the process with this status, when a stop is asked for while stopping.
+    init(
+        tick: Duration,
+        clock: any WallClock,
+        sleep: @escaping Sleep,
+        refresh: @escaping @Sendable () async throws -> RefreshReport,
+        fileStamps: @escaping @Sendable () -> [FileStamp?],
+        report: @escaping @Sendable (DaemonEvent) -> Void,
+        exitNow: @escaping @Sendable (Int32) -> Void
+    ) {
         self.tick = tick
+        self.clock = clock
+        self.sleep = sleep
+        self.refresh = refresh
+        self.fileStamps = fileStamps
         self.report = report
+        self.exitNow = exitNow
     }
 
-    /// Runs until `stop()`.
+    /// A daemon that runs `refresh` passes in `context` on its clock, watching its config file and the two AWS files.
+    /// - Parameters:
+    ///   - tick: how often the wall clock and the files are looked at.
+    ///   - report: sees what each pass did, for the log.
+    ///   - exitNow: ends the process, when a second stop is asked for while the first is under way.
+    public init(
+        context: ActionContext,
+        tick: Duration = .seconds(5),
+        report: @escaping @Sendable (DaemonEvent) -> Void,
+        exitNow: @escaping @Sendable (Int32) -> Void = { exit($0) }
+    ) {
+        let paths = [context.configurationPath] + context.awsFilePaths
+        self.init(
+            tick: tick,
+            clock: context.clock,
+            sleep: { try? await Task.sleep(for: $0) },
+            refresh: { try await Actions.Refresh(context).run() },
+            fileStamps: { paths.map(FileStamp.init(path:)) },
+            report: report,
+            exitNow: exitNow)
+    }
+
+    /// Runs until `stop()`: a pass when one is due, on `reload()`, or when the files change; otherwise a tick's
+    /// sleep.
     public func run() async {
         var nextPass = Date.distantPast
         var stamps = fileStamps()
-        while !stopRequested {
-            let now = sessions.clock.now()
+        while case .awake(let reloadRequested) = state {
             let currentStamps = fileStamps()
-            if now >= nextPass || reloadRequested || currentStamps != stamps {
-                let reason: DaemonEvent.Reason =
-                    reloadRequested ? .reload : currentStamps != stamps ? .filesChanged : .due
-                reloadRequested = false
-                stamps = currentStamps
-                state = .refreshing
-                nextPass = await pass(reason: reason)
+            let reason: DaemonEvent.Reason?
+            if reloadRequested {
+                reason = .reload
+            } else if currentStamps != stamps {
+                reason = .filesChanged
+            } else if clock.now() >= nextPass {
+                reason = .due
+            } else {
+                reason = nil
             }
-            guard !stopRequested else { break }
+            if let reason {
+                stamps = currentStamps
+                nextPass = await pass(reason: reason)
+                // A reload asked for during the pass runs another one at once.
+                guard case .awake(reloadRequested: false) = state else { continue }
+            }
             // Sleep a tick, or less when the next pass is sooner.
-            let untilNext = nextPass.timeIntervalSince(sessions.clock.now())
-            await sleep(for: min(tick, .milliseconds(max(Int(untilNext * 1000), 50))))
+            let untilNext = nextPass.timeIntervalSince(clock.now())
+            await nap(for: min(tick, .milliseconds(max(Int(untilNext * 1000), 50))))
         }
-        state = .stopping
+        state = .stopped
         report(.stopped)
     }
 
-    /// Asks the daemon to finish the pass in flight, if any, and return from `run()`.
-    public func stop() {
-        stopRequested = true
-        wake()
+    /// Runs until stopped, acting on each signal of `signals` as `handle(_:)` says.
+    public func run(handling signals: AsyncStream<ProcessSignal>) async {
+        let forwarding = Task { [weak self] in
+            for await signal in signals { await self?.handle(signal) }
+        }
+        await run()
+        forwarding.cancel()
+    }
+
+    /// SIGHUP reloads; SIGTERM and SIGINT stop, and a second one while stopping exits at once with 128 + its
+    /// number, as a shell reports a process a signal ended.
+    public func handle(_ signal: ProcessSignal) {
+        switch signal {
+        case .hangUp: reload()
+        case .terminate, .interrupt: stop(immediateExitStatus: signal.immediateExitStatus)
+        }
+    }
+
+    /// Asks the daemon to finish the pass in flight, if any, and return from `run()`. Asked again before `run()`
+    /// has returned, it ends the process at once with `immediateExitStatus`, for someone who will not wait.
+    public func stop(immediateExitStatus: Int32 = 1) {
+        switch state {
+        case .awake, .refreshing:
+            state = .stopping
+        case .sleeping(let nap):
+            state = .stopping
+            wake(nap)
+        case .stopping:
+            exitNow(immediateExitStatus)
+        case .stopped:
+            break
+        }
     }
 
     /// Re-reads the configuration and re-plans at once (SIGHUP).
     public func reload() {
-        reloadRequested = true
-        wake()
-    }
-
-    private func wake() {
-        if case .sleeping(let continuation) = state {
-            state = .starting
-            continuation.resume()
+        switch state {
+        case .awake:
+            state = .awake(reloadRequested: true)
+        case .refreshing:
+            state = .refreshing(reloadRequested: true)
+        case .sleeping(let nap):
+            state = .awake(reloadRequested: true)
+            wake(nap)
+        case .stopping, .stopped:
+            break
         }
     }
 
     /// One refresh pass; returns when the next one is due.
     private func pass(reason: DaemonEvent.Reason) async -> Date {
+        state = .refreshing(reloadRequested: false)
+        defer {
+            if case .refreshing(let reloadRequested) = state { state = .awake(reloadRequested: reloadRequested) }
+        }
         do {
-            let outcome = try await Actions.Refresh(sessions).run()
+            let outcome = try await refresh()
             report(.pass(reason: reason, outcome))
             if outcome.heldBy != nil {
                 // Someone else (a manual refresh) is renewing; look again soon.
-                return sessions.clock.now().addingTimeInterval(30)
+                return clock.now().addingTimeInterval(30)
             }
             // Re-plan at least hourly, so a token renewed elsewhere (by hand) is seen.
-            return min(outcome.nextDue ?? .distantFuture, sessions.clock.now().addingTimeInterval(3600))
+            return min(outcome.nextDue ?? .distantFuture, clock.now().addingTimeInterval(3600))
         } catch {
             report(.failed(reason: reason, String(describing: error)))
-            return sessions.clock.now().addingTimeInterval(60)
+            return clock.now().addingTimeInterval(60)
         }
     }
 
-    private func sleep(for duration: Duration) async {
+    /// Sleeps for `duration` unless woken first by `stop()` or `reload()`.
+    private func nap(for duration: Duration) async {
+        guard case .awake(reloadRequested: false) = state else { return }
+        lastNapID += 1
+        let id = lastNapID
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            state = .sleeping(continuation)
-            Task {
-                try? await Task.sleep(for: duration)
-                self.wake()
+            let timer = Task { [sleep] in
+                await sleep(duration)
+                self.napEnded(id)
             }
+            state = .sleeping(Nap(id: id, continuation: continuation, timer: timer))
         }
     }
 
-    /// Modification times of the files a pass reads, to notice edits.
-    private func fileStamps() -> [FileStamp?] {
-        let environment = sessions.environment
-        let paths = [
-            Configuration.FileLocation(explicitPath: sessions.configPath, environment: environment).path,
-            AWSProfiles.configFilePath(environment: environment),
-            AWSProfiles.credentialsFilePath(environment: environment),
-        ]
-        return paths.map(FileStamp.init(path:))
+    /// A sleep's own end: it wakes the daemon only if that sleep is still the current one.
+    private func napEnded(_ id: Int) {
+        guard case .sleeping(let nap) = state, nap.id == id else { return }
+        state = .awake(reloadRequested: false)
+        nap.continuation.resume()
+    }
+
+    /// Ends a sleep early; the caller has already moved `state` on.
+    private func wake(_ nap: Nap) {
+        nap.timer.cancel()
+        nap.continuation.resume()
     }
 }
 
