@@ -248,3 +248,47 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: config.path)[.modificationDate] as? Date == before)
     }
 }
+
+/// One slow or hanging endpoint costs its own account at most `login_timeout`, and the others' tokens reach the files
+/// while it is still waiting.
+@Suite struct SlowAccountTests {
+    @Test func aHangingAccountGivesUpAtItsDeadlineAndTheOthersAreLoggedIn() async throws {
+        let world = try SchedulerWorld(accountCount: 3, config: "[settings]\nlogin_timeout = 1s\n")
+        defer { world.remove() }
+        world.ecr.setLatency(.seconds(20), account: world.accounts[0].account)
+        let started = ContinuousClock.now
+        let report = try await Actions.Refresh(world.context).run()
+        let elapsed = started.duration(to: .now)
+
+        let failed = try #require(report.login?.results.first { !$0.succeeded })
+        #expect(failed.job.profile == "p0")
+        #expect(failed.error?.description.contains("gave up after 1s (login_timeout in [settings])") == true)
+        #expect(report.login?.results.filter(\.succeeded).count == 2)
+        // The deadline holds retries included: well under the 4 tries × 30 s of a request timeout.
+        #expect(elapsed < .seconds(10), "\(elapsed)")
+        let docker = try String(contentsOfFile: world.home.path + "/.docker/config.json", encoding: .utf8)
+        for account in world.accounts.dropFirst() { #expect(docker.contains(account.account)) }
+    }
+
+    @Test func finishedAccountsAreWrittenWhileASlowOneIsStillRunning() async throws {
+        let world = try SchedulerWorld(accountCount: 3)
+        defer { world.remove() }
+        world.ecr.setLatency(.seconds(4), account: world.accounts[0].account)
+        let path = world.home.path + "/.docker/config.json"
+        let refresh = Task { try await Actions.Refresh(world.context).run() }
+        let started = ContinuousClock.now
+        var seenWhileRunning = false
+        while started.duration(to: .now) < .seconds(3) {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if world.accounts.dropFirst().allSatisfy({ text.contains($0.account) }) {
+                seenWhileRunning = !text.contains(world.accounts[0].account)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(seenWhileRunning, "the fast accounts' tokens waited for the slow one")
+        let report = try await refresh.value
+        #expect(report.login?.succeeded == true)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains(world.accounts[0].account))
+    }
+}

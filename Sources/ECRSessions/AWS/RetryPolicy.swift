@@ -28,7 +28,8 @@ public struct RetryPolicy: Sendable, Equatable {
 
 extension RetryPolicy {
     /// Runs `attempt` until it succeeds, fails with an error `isRetryable` rejects, or `maxAttempts` are used up,
-    /// pausing with jittered backoff between tries. Each try builds (and signs) its request anew.
+    /// pausing with jittered backoff between tries. Each try builds (and signs) its request anew. No try starts, and
+    /// no pause runs, past the current `Deadline`.
     func run<Value, Failure: Error>(
         isRetryable: (Failure) -> Bool, _ attempt: () async throws(Failure) -> Value
     ) async throws(Failure) -> Value {
@@ -37,8 +38,10 @@ extension RetryPolicy {
         while true {
             do {
                 return try await attempt()
-            } catch  where isRetryable(error) && tries < maxAttempts {
-                try? await Task.sleep(for: delay(afterAttempt: tries, using: &random))
+            } catch where isRetryable(error) && tries < maxAttempts {
+                let pause = delay(afterAttempt: tries, using: &random)
+                if let remaining = Deadline.remaining, remaining <= pause { throw error }
+                try? await Task.sleep(for: pause)
                 tries += 1
             }
         }

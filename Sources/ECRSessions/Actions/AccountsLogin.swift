@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What `accounts login` did: each job's result, and what happened to the targets.
 public struct LoginReport: Sendable {
     public var results: [LoginResult]
@@ -41,8 +43,7 @@ extension Actions {
             mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in }
         ) async throws -> LoginReport {
             let settings = try context.settings()
-            let runner = try context.loginRunner(
-                concurrency: concurrency ?? settings.concurrency, mfaPrompt: mfaPrompt)
+            let runner = try context.loginRunner(concurrency: concurrency, mfaPrompt: mfaPrompt)
             let jobs = accounts.flatMap(\.jobs).filter { selected?.contains($0) ?? true }
             // An account of the config file names where it is written, so a missing profile points at that line.
             let fromConfigFile = try context.configuration()?.accounts.isEmpty == false
@@ -53,10 +54,27 @@ extension Actions {
                 annotated.error?.origin = origin
                 return annotated
             }
-            let results = await runner.run(jobs) { progress(annotate($0)) }.map(annotate)
-            let written = TargetWriter(context: context, settings: settings).write(
-                results: results, accounts: accounts)
-            try recordWriteFailures(written.failedHosts, results: results)
+            // Tokens reach the targets in batches while the other jobs run, so a slow account delays only itself
+            // and a run stopped early keeps what it finished; a batch still costs one rewrite per target.
+            let batches = WriteBatches(
+                writer: TargetWriter(context: context, settings: settings), accounts: accounts,
+                record: { (failed, results) throws(CacheError) in try recordWriteFailures(failed, results: results) })
+            let results = await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: WriteBatches.interval)
+                        batches.flush()
+                    }
+                }
+                let results = await runner.run(jobs) { result in
+                    let annotated = annotate(result)
+                    batches.add(annotated)
+                    progress(annotated)
+                }.map(annotate)
+                group.cancelAll()
+                return results
+            }
+            let written = try batches.finish()
             return LoginReport(
                 results: results, skipped: accounts.filter { $0.problem != nil && $0.isEnabled },
                 notices: written.notices, targetErrors: written.errors)
@@ -77,6 +95,71 @@ extension Actions {
                         error: "the token was fetched but not written: \(error)"))
             }
         }
+    }
+}
+
+/// Finished login results waiting to be written, and what the writes so far came to.
+private final class WriteBatches: Sendable {
+    /// How long a finished login may wait for others to share its rewrite of the targets.
+    static let interval = Duration.milliseconds(250)
+
+    private struct State {
+        var pending: [LoginResult] = []
+        var written = TargetWrites()
+        var recordingError: CacheError?
+    }
+
+    private let writer: TargetWriter
+    private let accounts: [Account]
+    private let record: @Sendable ([String: TargetError], [LoginResult]) throws(CacheError) -> Void
+    private let state = Mutex(State())
+    /// Held while a batch is written, so batches reach each target in the order they finished.
+    private let writing = Mutex(())
+
+    init(
+        writer: TargetWriter, accounts: [Account],
+        record: @escaping @Sendable ([String: TargetError], [LoginResult]) throws(CacheError) -> Void
+    ) {
+        self.writer = writer
+        self.accounts = accounts
+        self.record = record
+    }
+
+    func add(_ result: LoginResult) {
+        guard !result.logins.isEmpty else { return }
+        state.withLock { $0.pending.append(result) }
+    }
+
+    /// Writes what has finished since the last flush.
+    func flush() {
+        writing.withLock { _ in
+            let batch = state.withLock { state in
+                defer { state.pending = [] }
+                return state.pending
+            }
+            guard !batch.isEmpty else { return }
+            let written = writer.write(results: batch, accounts: accounts)
+            var failure: CacheError?
+            do {
+                try record(written.failedHosts, batch)
+            } catch {
+                failure = error as? CacheError
+            }
+            state.withLock { state in
+                state.written.notices += written.notices.filter { !state.written.notices.contains($0) }
+                state.written.errors += written.errors.filter { !state.written.errors.contains($0) }
+                state.written.failedHosts.merge(written.failedHosts) { $1 }
+                state.recordingError = state.recordingError ?? failure
+            }
+        }
+    }
+
+    /// Writes the rest and returns what every batch came to.
+    func finish() throws(CacheError) -> TargetWrites {
+        flush()
+        let state = state.withLock { $0 }
+        if let error = state.recordingError { throw error }
+        return state.written
     }
 }
 

@@ -94,10 +94,12 @@ public final class ActionContext: Sendable {
             sessions: try cache(), mfaPrompt: mfaPrompt)
     }
 
-    /// The runner logins go through: the ECR client, the credential chains, the cache.
-    func loginRunner(concurrency: Int = 16, mfaPrompt: (any MFAPrompt)? = nil) throws -> LoginRunner {
-        LoginRunner(
+    /// The runner logins go through: the ECR client, the credential chains, the cache, `[settings]`' timeout.
+    func loginRunner(concurrency: Int? = nil, mfaPrompt: (any MFAPrompt)? = nil) throws -> LoginRunner {
+        let settings = try settings()
+        return LoginRunner(
             ecr: ecrClient, credentials: try credentialProvider(mfaPrompt: mfaPrompt), cache: try cache(),
-            environment: environment, concurrency: concurrency)
+            environment: environment, concurrency: concurrency ?? settings.concurrency,
+            deadline: settings.loginTimeout)
     }
 }

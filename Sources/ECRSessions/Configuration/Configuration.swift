@@ -15,6 +15,11 @@ public struct Configuration: Sendable, Equatable {
         public var concurrency: Int
         /// `cred_helpers`: what to do about a `credsStore` or `credHelpers` entry that hides a managed host.
         public var credentialHelpers: CredentialHelperPolicy
+        /// `login_timeout`: how long one account's login may take, retries included, before it fails alone.
+        public var loginTimeout: Duration = defaultLoginTimeout
+
+        /// A minute: long enough for a slow STS hop and ECR's retries, short enough that cron's next run is not late.
+        public static let defaultLoginTimeout = Duration.seconds(60)
 
         public init(
             refreshBefore: Duration? = nil, targets: [LoginTarget] = [.docker], concurrency: Int = 16,
@@ -164,7 +169,7 @@ public struct Configuration: Sendable, Equatable {
 // MARK: - Sections
 
 extension Configuration {
-    static let settingsKeys = ["refresh_before", "targets", "concurrency", "cred_helpers"]
+    static let settingsKeys = ["refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout"]
     static let accountKeys = ["profile", "regions", "registry_ids", "public", "enabled", "targets"]
 
     private static func settings(_ section: INISection, targets: [String]) throws(ConfigurationFileError) -> Settings {
@@ -191,6 +196,15 @@ extension Configuration {
                 throw values.invalid(concurrency, item: concurrency.value, expected: "a whole number from 1 to 256")
             }
             settings.concurrency = count
+        }
+        if let timeout = values["login_timeout"] {
+            guard let duration = Duration(configurationText: timeout.value),
+                duration >= .seconds(1), duration <= .seconds(600)
+            else {
+                throw values.invalid(
+                    timeout, item: timeout.value, expected: "a duration from 1s to 10m, such as 30s, 1m or 2m30s")
+            }
+            settings.loginTimeout = duration
         }
         if let policy = values["cred_helpers"] {
             guard let value = CredentialHelperPolicy(rawValue: policy.value) else {

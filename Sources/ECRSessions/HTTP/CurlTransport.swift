@@ -48,9 +48,18 @@ public final class CurlTransport: HTTPTransport {
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
         // On first use, not at start-up: `status` and a `refresh` with nothing due never pay for TLS set-up.
         CurlTransport.initializeLibcurl
+        var settings = settings
+        if let remaining = Deadline.remaining {
+            guard remaining > .milliseconds(10) else {
+                throw HTTPError(
+                    kind: .timedOut, host: request.url.host ?? request.url.absoluteString,
+                    detail: "no time left before the login's deadline")
+            }
+            settings.totalTimeout = min(settings.totalTimeout, remaining)
+            settings.connectTimeout = min(settings.connectTimeout, remaining)
+        }
         let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
-        let settings = settings
-        let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in
+        let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { [settings] continuation in
             let thread = Thread {
                 continuation.resume(returning: handle.perform(request, settings: settings))
             }

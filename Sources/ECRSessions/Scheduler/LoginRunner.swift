@@ -9,13 +9,16 @@ public struct LoginRunner: Sendable {
     /// For the endpoint overrides (`AWS_ENDPOINT_URL_ECR` and friends).
     public let environment: Environment
     public let concurrency: Int
+    /// How long one job may take, retries and credential steps included; past it the job fails and the others go on.
+    public let deadline: Duration
     /// Keeps each (access key, region) under ECR's rate; the key's account is not known before the call.
     private let pacer = Pacer(callsPerSecond: 15)
 
     public init(
         ecr: ECRClient, credentials: any CredentialProvider, cache: Cache, environment: Environment,
-        concurrency: Int = 16
+        concurrency: Int = 16, deadline: Duration = Configuration.Settings.defaultLoginTimeout
     ) {
+        self.deadline = deadline
         self.ecr = ecr
         self.credentials = credentials
         self.cache = cache
@@ -44,35 +47,17 @@ public struct LoginRunner: Sendable {
         return results.compactMap { $0 }
     }
 
-    /// One job: credentials, GetAuthorizationToken, the cache. Every error ends in the result, typed.
+    /// One job: credentials, GetAuthorizationToken, the cache, within the deadline. Every error ends in the result,
+    /// typed.
     func login(_ job: LoginJob) async -> LoginResult {
         let startedAt = ecr.clock.now()
+        let started = ContinuousClock.now
         var result = LoginResult(job: job, logins: [], error: nil)
         do {
-            let resolved = try await credentials.resolve(profile: job.profile)
-            await pacer.waitForTurn("\(resolved.credentials.accessKeyID)/\(job.region)")
-            let tokens = try await ecr.authorizationTokens(for: job, resolved: resolved, environment: environment)
-            let fetchedAt = ecr.clock.now()
-            var logins = tokens.map { token in
-                RegistryLogin(
-                    profile: job.profile, accountID: token.accountID ?? "", region: job.region,
-                    registry: token.registryHost, token: token.token, expiresAt: token.expiresAt,
-                    fetchedAt: fetchedAt)
-            }
-            // One token serves every registry of the region the principal may use, so other accounts' registries
-            // get the same token without another call.
-            if let own = logins.first {
-                for id in job.registryIDs where !logins.contains(where: { $0.accountID == id }) {
-                    var shared = own
-                    shared.accountID = id
-                    shared.registry = ECREndpoint.registryHost(account: id, region: job.region)
-                    logins.append(shared)
-                }
-            }
-            try cache.replaceLogins(profile: job.profile, region: job.region, with: logins)
-            result.logins = logins
+            result.logins = try await Deadline.within(deadline) { try await fetch(job) }
         } catch {
-            result.error = LoginError(error)
+            let timedOut = started.duration(to: .now) >= deadline - .milliseconds(50)
+            result.error = LoginError(timedOut ? LoginTimedOut(limit: deadline, cause: error) : error)
         }
         let attempt = LoginAttempt(
             profile: job.profile, region: job.region, startedAt: startedAt, finishedAt: ecr.clock.now(),
@@ -85,5 +70,40 @@ public struct LoginRunner: Sendable {
             result.error = failure
         }
         return result
+    }
+
+    /// Credentials, GetAuthorizationToken, the cache: the job's registries, now logged in.
+    private func fetch(_ job: LoginJob) async throws -> [RegistryLogin] {
+        let resolved = try await credentials.resolve(profile: job.profile)
+        await pacer.waitForTurn("\(resolved.credentials.accessKeyID)/\(job.region)")
+        let tokens = try await ecr.authorizationTokens(for: job, resolved: resolved, environment: environment)
+        let fetchedAt = ecr.clock.now()
+        var logins = tokens.map { token in
+            RegistryLogin(
+                profile: job.profile, accountID: token.accountID ?? "", region: job.region,
+                registry: token.registryHost, token: token.token, expiresAt: token.expiresAt, fetchedAt: fetchedAt)
+        }
+        // One token serves every registry of the region the principal may use, so other accounts' registries get
+        // the same token without another call.
+        if let own = logins.first {
+            for id in job.registryIDs where !logins.contains(where: { $0.accountID == id }) {
+                var shared = own
+                shared.accountID = id
+                shared.registry = ECREndpoint.registryHost(account: id, region: job.region)
+                logins.append(shared)
+            }
+        }
+        try cache.replaceLogins(profile: job.profile, region: job.region, with: logins)
+        return logins
+    }
+}
+
+/// A job that ran out of its time, retries included.
+public struct LoginTimedOut: Error, CustomStringConvertible {
+    public var limit: Duration
+    public var cause: any Error
+
+    public var description: String {
+        "gave up after \(limit.components.seconds)s (login_timeout in [settings]): \(cause)"
     }
 }
