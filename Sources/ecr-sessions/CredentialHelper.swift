@@ -49,6 +49,7 @@ extension Root {
 extension Root.CredentialHelper {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "Print the credentials for the server URL read on stdin.")
 
         func run() async throws {
@@ -68,6 +69,7 @@ extension Root.CredentialHelper {
 
     struct Store: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "store",
             abstract: "Accept credentials from docker login, without effect (see credential-helper --help).")
 
         func run() throws {
@@ -78,6 +80,7 @@ extension Root.CredentialHelper {
 
     struct Erase: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "erase",
             abstract: "Log out of the server URL read on stdin, if ecr-sessions manages it.")
 
         func run() throws {
@@ -95,6 +98,7 @@ extension Root.CredentialHelper {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Print every registry ecr-sessions answers for, as {server URL: user name}.")
 
         func run() throws {
@@ -110,6 +114,7 @@ extension Root.CredentialHelper {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Link docker-credential-ecr-sessions to this binary, so docker can run it.")
 
         @Option(name: .long, help: ArgumentHelp("Where to put the link (default: ~/.local/bin).", valueName: "dir"))

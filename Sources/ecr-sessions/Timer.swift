@@ -5,6 +5,7 @@ import Foundation
 extension Root {
     struct Timer: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "timer",
             abstract: "Install or remove what runs `ecr-sessions refresh --quiet` every five minutes.",
             subcommands: [Install.self, Uninstall.self])
     }
@@ -31,6 +32,7 @@ struct TimerOptions: ParsableArguments {
 extension Root.Timer {
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Install a systemd user timer (or, with --cron, a crontab line) for `refresh --quiet`.")
 
         @OptionGroup var options: TimerOptions
@@ -57,6 +59,7 @@ extension Root.Timer {
 
     struct Uninstall: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "uninstall",
             abstract: "Remove the systemd user timer (or, with --cron, the crontab line) that `install` added.")
 
         @OptionGroup var options: TimerOptions
