@@ -27,6 +27,8 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     let all = [header] + rows
     let counts = all.map { row in row.map(\.count) }
     let widths = header.indices.map { column in counts.map { $0[column] }.max() ?? 0 }
+    // Padding is cut from one run of spaces: appending a repeated character one at a time is slow.
+    let spaces = String(repeating: " ", count: widths.max() ?? 0)
     var text = ""
     for (index, row) in all.enumerated() {
         if index > 0 { text += "\n" }
@@ -34,7 +36,8 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
             if column > 0 { text += "  " }
             text += cell
             if column < row.count - 1 {
-                text.append(contentsOf: repeatElement(" ", count: max(0, widths[column] - counts[index][column])))
+                let padding = max(0, widths[column] - counts[index][column])
+                text += Substring(spaces.utf8.prefix(padding))
             }
         }
     }
