@@ -4,6 +4,7 @@ import ECRSessions
 extension Root.Accounts {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the accounts ecr-sessions keeps logged in, and where each came from.")
 
         @OptionGroup var options: GlobalOptions

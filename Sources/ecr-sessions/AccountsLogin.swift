@@ -5,6 +5,7 @@ import Foundation
 extension Root.Accounts {
     struct Login: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "login",
             abstract: "Log accounts in now: fetch a fresh ECR token for each and write it where the tools read it.",
             discussion: "Exit status: 0 all logged in, 1 some failed (the others were still logged in), 2 bad usage "
                 + "or configuration (nothing changed).")

@@ -4,6 +4,7 @@ import ECRSessions
 extension Root.Accounts {
     struct Logout: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "logout",
             abstract: "Remove exactly what ecr-sessions wrote for accounts, leaving each file as it was before.",
             discussion: "Each registry config file gets back the entries it had before the first login (a file "
                 + "that did not exist is removed, maps ecr-sessions added are removed when empty, credHelpers "

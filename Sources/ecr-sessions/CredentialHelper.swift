@@ -50,6 +50,7 @@ extension Root {
 extension Root.CredentialHelper {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "Print the credentials for the server URL read on stdin.")
 
         func run() async throws {
@@ -62,6 +63,7 @@ extension Root.CredentialHelper {
 
     struct Store: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "store",
             abstract: "Accept credentials from docker login, without effect (see credential-helper --help).")
 
         func run() throws {
@@ -72,6 +74,7 @@ extension Root.CredentialHelper {
 
     struct Erase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "erase",
             abstract: "Log out of the server URL read on stdin, if ecr-sessions manages it.")
 
         func run() async throws {
@@ -83,6 +86,7 @@ extension Root.CredentialHelper {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Print every registry ecr-sessions answers for, as {server URL: user name}.")
 
         func run() async throws {
@@ -92,6 +96,7 @@ extension Root.CredentialHelper {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Link docker-credential-ecr-sessions to this binary, so docker can run it.")
 
         @Option(name: .long, help: ArgumentHelp("Where to put the link (default: ~/.local/bin).", valueName: "dir"))

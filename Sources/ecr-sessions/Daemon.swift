@@ -5,6 +5,7 @@ import Foundation
 extension Root {
     struct Daemon: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "daemon",
             abstract: "Keep renewing registries as they fall due, in one long-running process.",
             discussion: """
                 Sleeps until the next token is due, checking the wall clock every few seconds so that a laptop \

@@ -4,6 +4,7 @@ import ECRSessions
 extension Root {
     struct GetLoginPassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get-login-password",
             abstract: "Print the registry password for a profile and region, like `aws ecr get-login-password`.",
             discussion: "Served from the cache while the cached token has more than 30 minutes left.")
 

@@ -5,6 +5,7 @@ import Foundation
 extension Root {
     struct Login: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "login",
             abstract: "Log in to a user/password registry (Docker Hub and others) in every target file.",
             discussion: "Like `docker login --username U --password-stdin HOST`, but written into the [settings] "
                 + "targets and remembered as user-managed: never refreshed, answered by the credential helper, "
@@ -48,6 +49,7 @@ extension Root {
 
     struct Logout: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "logout",
             abstract: "Log out of registries by host: remove what ecr-sessions wrote for them and forget them.",
             discussion: "For user/password logins (`ecr-sessions login`) and ECR registries alike; accounts are "
                 + "logged out with `ecr-sessions accounts logout`.")

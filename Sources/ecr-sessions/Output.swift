@@ -13,15 +13,28 @@ func relative(_ date: Date, to now: Date) -> String {
 }
 
 /// Lays rows out in columns separated by two spaces, as `docker ps` does.
+///
+/// Widths are in characters (`count`); cells are padded by appending spaces, which is far cheaper than
+/// Foundation's `padding(toLength:withPad:startingAt:)` for a `status` of thousands of rows.
 func table(_ header: [String], _ rows: [[String]]) -> String {
     let all = [header] + rows
-    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-    return all.map { row in
-        row.indices.map { column in
-            column == row.count - 1
-                ? row[column] : row[column].padding(toLength: widths[column], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ")
-    }.joined(separator: "\n")
+    let counts = all.map { row in row.map(\.count) }
+    let widths = header.indices.map { column in counts.map { $0[column] }.max() ?? 0 }
+    // Padding is cut from one run of spaces: appending a repeated character one at a time is slow.
+    let spaces = String(repeating: " ", count: widths.max() ?? 0)
+    var text = ""
+    for (index, row) in all.enumerated() {
+        if index > 0 { text += "\n" }
+        for (column, cell) in row.enumerated() {
+            if column > 0 { text += "  " }
+            text += cell
+            if column < row.count - 1 {
+                let padding = max(0, widths[column] - counts[index][column])
+                text += Substring(spaces.utf8.prefix(padding))
+            }
+        }
+    }
+    return text
 }
 
 extension Date {

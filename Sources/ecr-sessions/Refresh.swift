@@ -5,6 +5,7 @@ import Foundation
 extension Root {
     struct Refresh: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "refresh",
             abstract: "Renew the registries that are due; what cron or a systemd timer runs every few minutes.",
             discussion: """
                 A registry is due when its token has less than refresh_before left (default: a quarter of its \

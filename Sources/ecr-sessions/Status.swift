@@ -5,6 +5,7 @@ import Foundation
 extension Root {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show every registry's expiry, last refresh and last error, from the cache (no network).")
 
         @Flag(name: .long, help: "Print JSON: one object per registry (or per failing profile and region).")

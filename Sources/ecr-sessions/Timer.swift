@@ -4,6 +4,7 @@ import ECRSessions
 extension Root {
     struct Timer: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "timer",
             abstract: "Install or remove what runs `ecr-sessions refresh --quiet` every five minutes.",
             subcommands: [Install.self, Uninstall.self])
     }
@@ -25,6 +26,7 @@ struct TimerOptions: ParsableArguments {
 extension Root.Timer {
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Install a systemd user timer (or, with --cron, a crontab line) for `refresh --quiet`.")
 
         @OptionGroup var options: TimerOptions
@@ -51,6 +53,7 @@ extension Root.Timer {
 
     struct Uninstall: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "uninstall",
             abstract: "Remove the systemd user timer (or, with --cron, the crontab line) that `install` added.")
 
         @OptionGroup var options: TimerOptions

@@ -65,7 +65,7 @@ public struct AWSProfiles: Sendable, Equatable {
             includingSection: ConfigSectionFilter().callAsFunction)
         let credentialsFile = try INIFile(
             parsing: credentials, path: credentialsPath, dialect: .awsCredentials,
-            includingSection: { $0.text.isValidAWSIdentifier })
+            includingSection: { $0.text.isValidAWSProfileName })
         self.init(configFile: configFile, credentialsFile: credentialsFile)
     }
 
@@ -105,7 +105,7 @@ private enum ConfigSection: Equatable {
 
     init(_ header: INISection.Header) {
         switch header.kind {
-        case "profile" where header.name.isValidAWSIdentifier:
+        case "profile" where header.name.isValidAWSProfileName:
             self = .profile(header.name)
         case "sso-session" where header.name.isValidAWSIdentifier:
             self = .ssoSession(header.name)

@@ -63,7 +63,7 @@ public struct INISection: Sendable, Equatable {
 
         public init(text: String) {
             self.text = text
-            if let gap = text.firstIndex(where: \.isINIWhitespace) {
+            if let gap = text.utf8.firstIndex(where: \.isINIWhitespace) {
                 kind = String(text[..<gap])
                 name = text[gap...].trimmingINIWhitespace()
             } else {
@@ -147,13 +147,19 @@ public struct INIFile: Sendable, Equatable {
         dialect: INIDialect = .plain,
         includingSection: (INISection.Header) -> Bool = { _ in true }
     ) throws(AWSConfigError) {
+        // Byte by byte over the UTF-8: every character the dialect gives a meaning to is ASCII, and this runs for
+        // every profile on every command. Strings are made only for the names and values kept.
         var parser = INIParser(path: path, dialect: dialect)
-        for (offset, line) in text.iniLines().enumerated() {
-            try parser.read(line, number: offset + 1, includingSection: includingSection)
-        }
+        let outcome =
+            text.utf8.withContiguousStorageIfAvailable { parser.read($0, includingSection: includingSection) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { parser.read($0, includingSection: includingSection) }
+        try outcome.get()
         self.init(path: path, sections: parser.finish())
     }
 }
+
+/// One line of the file, or part of one, as UTF-8 bytes of the text being parsed.
+private typealias INIBytes = Slice<UnsafeBufferPointer<UInt8>>
 
 /// The line-by-line state machine behind `INIFile(parsing:)`.
 private struct INIParser {
@@ -184,18 +190,38 @@ private struct INIParser {
         self.dialect = dialect
     }
 
+    /// Reads every line of `text`, split at `\n` (a `\r` before it is whitespace, trimmed with the rest).
     mutating func read(
-        _ line: Substring,
+        _ text: UnsafeBufferPointer<UInt8>,
+        includingSection: (INISection.Header) -> Bool
+    ) -> Result<Void, AWSConfigError> {
+        var number = 1
+        var start = text.startIndex
+        do throws(AWSConfigError) {
+            while start <= text.endIndex {
+                let end = text[start...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+                try read(text[start..<end], number: number, includingSection: includingSection)
+                start = end + 1
+                number += 1
+            }
+        } catch {
+            return .failure(error)
+        }
+        return .success(())
+    }
+
+    private mutating func read(
+        _ line: INIBytes,
         number: Int,
         includingSection: (INISection.Header) -> Bool
     ) throws(AWSConfigError) {
-        guard let first = line.first, !line.trimmingINIWhitespace().isEmpty else { return }
+        guard let first = line.first, !line.droppingINIWhitespace().isEmpty else { return }
         switch first {
-        case "#", ";":
+        case UInt8(ascii: "#"), UInt8(ascii: ";"):
             return
-        case "[":
+        case UInt8(ascii: "["):
             try readHeader(line, number: number, includingSection: includingSection)
-        case " ", "\t":
+        case UInt8(ascii: " "), UInt8(ascii: "\t"):
             try readContinuation(line, number: number)
         default:
             try readProperty(line, number: number)
@@ -212,14 +238,26 @@ private struct INIParser {
     }
 
     private mutating func readHeader(
-        _ line: Substring,
+        _ line: INIBytes,
         number: Int,
         includingSection: (INISection.Header) -> Bool
     ) throws(AWSConfigError) {
-        // A header's comment needs no space before it: `[profile foo]; note` is fine.
-        let text = line.prefix { $0 != "#" && $0 != ";" }.trimmingINIWhitespace()
-        guard text.hasSuffix("]") else { throw error(.unterminatedHeader, line: number) }
-        let header = INISection.Header(text: text.dropFirst().dropLast().trimmingINIWhitespace())
+        // The header ends at the first `]` followed by nothing or a comment, which needs no space before it
+        // (`[profile foo]; note`). A `#` or `;` before that is part of the name, as botocore reads `[profile a;b]`.
+        var close = line.startIndex
+        while true {
+            guard let found = line[close...].firstIndex(of: UInt8(ascii: "]")) else {
+                throw error(.unterminatedHeader, line: number)
+            }
+            let rest = line[(found + 1)...].droppingINIWhitespace()
+            if rest.isEmpty || rest.first == UInt8(ascii: "#") || rest.first == UInt8(ascii: ";") {
+                close = found
+                break
+            }
+            close = found + 1
+        }
+        let text = line[(line.startIndex + 1)..<close].droppingINIWhitespace()
+        let header = INISection.Header(text: text.string)
         closeSection()
         continuation = .none
         let location = SourceLocation(file: path, line: number)
@@ -227,38 +265,39 @@ private struct INIParser {
             includingSection(header) ? .inSection(INISection(header: header, location: location)) : .skippingSection
     }
 
-    private mutating func readProperty(_ line: Substring, number: Int) throws(AWSConfigError) {
+    private mutating func readProperty(_ line: INIBytes, number: Int) throws(AWSConfigError) {
         guard case .inSection(var section) = position else {
             if case .skippingSection = position { return }
             throw error(.propertyOutsideSection, line: number)
         }
         // In a value, `#` and `;` start a comment only after whitespace, so `key = a#b` keeps `a#b`.
-        let text = line.removingINIValueComment().trimmingINIWhitespace()
-        guard let equals = text.firstIndex(of: "=") else {
+        let text = line.removingINIValueComment().droppingINIWhitespace()
+        guard let equals = text.firstIndex(of: UInt8(ascii: "=")) else {
             throw error(.missingEquals, line: number)
         }
-        let name = text[..<equals].trimmingINIWhitespace().lowercased()
-        let value = text[text.index(after: equals)...].trimmingINIWhitespace()
-        guard !name.isEmpty else { throw error(.missingPropertyName, line: number) }
+        let nameBytes = text[..<equals].droppingINIWhitespace()
+        guard !nameBytes.isEmpty else { throw error(.missingPropertyName, line: number) }
+        let name = nameBytes.lowercasedString
         guard name.isValidAWSIdentifier else {
             if dialect.rejectsInvalidPropertyNames { throw error(.invalidPropertyName, line: number) }
             continuation = .skippedProperty
             return
         }
+        let value = text[(equals + 1)...].droppingINIWhitespace()
         // Let go of the copy in `position` first, so adding a property does not copy the whole section each line.
         position = .skippingSection
         section.properties[name] = INIProperty(
-            name: name, value: value, location: SourceLocation(file: path, line: number))
+            name: name, value: value.string, location: SourceLocation(file: path, line: number))
         position = .inSection(section)
         continuation = .property(name: name, takesSubProperties: value.isEmpty)
     }
 
-    private mutating func readContinuation(_ line: Substring, number: Int) throws(AWSConfigError) {
+    private mutating func readContinuation(_ line: INIBytes, number: Int) throws(AWSConfigError) {
         guard case .inSection(var section) = position else {
             if case .skippingSection = position { return }
             throw error(.propertyOutsideSection, line: number)
         }
-        let text = line.trimmingINIWhitespace()
+        let text = line.droppingINIWhitespace()
         switch continuation {
         case .none:
             throw error(.continuationWithoutProperty, line: number)
@@ -266,14 +305,15 @@ private struct INIParser {
             return
         case .property(let name, let takesSubProperties):
             if takesSubProperties {
-                guard let equals = text.firstIndex(of: "=") else {
+                guard let equals = text.firstIndex(of: UInt8(ascii: "=")) else {
                     throw error(.missingSubPropertyEquals(property: name), line: number)
                 }
-                guard !text[..<equals].trimmingINIWhitespace().isEmpty else {
+                guard !text[..<equals].droppingINIWhitespace().isEmpty else {
                     throw error(.missingSubPropertyName(property: name), line: number)
                 }
             }
-            section.properties[name]?.value += "\n" + text
+            position = .skippingSection
+            section.properties[name]?.value += "\n" + text.string
             position = .inSection(section)
         }
     }
@@ -288,6 +328,53 @@ private struct INIParser {
     }
 }
 
+extension UInt8 {
+    /// Whitespace as the AWS SDKs trim it (Java's `trim()` and friends): space, tab, line ends, vertical tab and
+    /// form feed.
+    fileprivate var isINIWhitespace: Bool {
+        self == UInt8(ascii: " ") || (0x09...0x0D).contains(self)
+    }
+}
+
+extension INIBytes {
+    /// These bytes without the INI whitespace at either end.
+    fileprivate func droppingINIWhitespace() -> Self {
+        guard let start = firstIndex(where: { !$0.isINIWhitespace }),
+            let end = lastIndex(where: { !$0.isINIWhitespace })
+        else { return self[endIndex...] }
+        return self[start...end]
+    }
+
+    /// The line up to a `#` or `;` that follows a space or tab.
+    fileprivate func removingINIValueComment() -> Self {
+        var previous: UInt8 = 0
+        for index in indices {
+            let byte = self[index]
+            if byte == UInt8(ascii: "#") || byte == UInt8(ascii: ";"),
+                previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t")
+            {
+                return self[..<index]
+            }
+            previous = byte
+        }
+        return self
+    }
+
+    /// The text of these bytes; they were cut from valid UTF-8 at ASCII bytes, so they are valid UTF-8 too.
+    fileprivate var string: String { String(decoding: self, as: UTF8.self) }
+
+    /// The text lower-cased: byte by byte when it is ASCII (every valid name is), else by Unicode's rules.
+    fileprivate var lowercasedString: String {
+        guard allSatisfy({ $0 < 0x80 }) else { return string.lowercased() }
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            for (offset, byte) in enumerated() {
+                buffer[offset] = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+            }
+            return count
+        }
+    }
+}
+
 extension Character {
     /// Whitespace as the AWS SDKs trim it (Java's `trim()` and friends): spaces, tabs and line ends.
     var isINIWhitespace: Bool {
@@ -296,34 +383,25 @@ extension Character {
     }
 }
 
-extension StringProtocol {
+extension StringProtocol where UTF8View: BidirectionalCollection {
     func trimmingINIWhitespace() -> String {
-        guard let start = firstIndex(where: { !$0.isINIWhitespace }),
-            let end = lastIndex(where: { !$0.isINIWhitespace })
+        guard let start = utf8.firstIndex(where: { !$0.isINIWhitespace }),
+            let end = utf8.lastIndex(where: { !$0.isINIWhitespace })
         else { return "" }
-        return String(self[start...end])
+        // Cut at ASCII bytes, so what is between is whole characters' UTF-8.
+        return String(decoding: utf8[start...end], as: UTF8.self)
     }
+}
 
-    /// Lines split at `\n` and `\r\n` only: other Unicode line breaks can be part of a value.
-    func iniLines() -> [SubSequence] {
-        split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
-    }
-
-    /// The line up to a `#` or `;` that follows a space or tab.
-    func removingINIValueComment() -> SubSequence {
-        var previous: Character?
-        for index in indices {
-            let character = self[index]
-            if character == "#" || character == ";", let previous, previous == " " || previous == "\t" {
-                return self[..<index]
-            }
-            previous = character
-        }
-        return self[...]
-    }
-
+extension StringProtocol {
     /// Whether this is a name the AWS SDKs accept for a profile or property: letters, digits and `-/.%@_:+`.
-    var isValidAWSIdentifier: Bool {
+    var isValidAWSIdentifier: Bool { consistsOfAWSNameBytes(allowingCommentCharacters: false) }
+
+    /// Whether the AWS CLI reads this as a profile name: an identifier that may also hold `#` and `;`, as botocore
+    /// takes `[profile a;b]` for the profile `a;b` where the other SDKs skip it.
+    var isValidAWSProfileName: Bool { consistsOfAWSNameBytes(allowingCommentCharacters: true) }
+
+    private func consistsOfAWSNameBytes(allowingCommentCharacters: Bool) -> Bool {
         // Byte by byte: every allowed character is ASCII, and this runs for every line of every profile.
         !isEmpty
             && utf8.allSatisfy { byte in
@@ -331,6 +409,7 @@ extension StringProtocol {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                     UInt8(ascii: "0")...UInt8(ascii: "9"):
                     true
+                case UInt8(ascii: "#"), UInt8(ascii: ";"): allowingCommentCharacters
                 default: "-/.%@_:+".utf8.contains(byte)
                 }
             }

@@ -178,10 +178,14 @@ public final class Cache: Sendable {
             var attempts: [LoginAttempt] = []
             try database.prepare(
                 """
-                SELECT profile, region, started_at, finished_at, error FROM attempts AS a
-                WHERE id = (SELECT id FROM attempts AS b WHERE b.profile = a.profile AND b.region = a.region
-                            ORDER BY finished_at DESC, id DESC LIMIT 1)
-                ORDER BY profile, region
+                -- One pass over the index for each pair's latest finish, then the highest id finishing then.
+                SELECT a.profile, a.region, a.started_at, a.finished_at, a.error
+                FROM (SELECT profile, region, MAX(finished_at) AS finished_at FROM attempts GROUP BY profile, region)
+                    AS latest
+                JOIN attempts AS a ON a.id = (
+                    SELECT MAX(id) FROM attempts AS b
+                    WHERE b.profile = latest.profile AND b.region = latest.region AND b.finished_at = latest.finished_at)
+                ORDER BY a.profile, a.region
                 """
             ).query { row throws(SQLiteError) in
                 attempts.append(
@@ -204,11 +208,14 @@ public final class Cache: Sendable {
             var streaks: [FailureStreak] = []
             try database.prepare(
                 """
-                WITH last_success AS (
-                    SELECT profile, region, finished_at, id FROM attempts AS b
-                    WHERE error IS NULL AND id = (
-                        SELECT id FROM attempts AS c WHERE c.profile = b.profile AND c.region = b.region
-                        AND c.error IS NULL ORDER BY finished_at DESC, id DESC LIMIT 1))
+                WITH latest_success AS (
+                    SELECT profile, region, MAX(finished_at) AS finished_at FROM attempts WHERE error IS NULL
+                    GROUP BY profile, region),
+                last_success AS (
+                    SELECT b.profile, b.region, b.finished_at, MAX(b.id) AS id FROM attempts AS b
+                    JOIN latest_success AS t
+                        ON b.profile = t.profile AND b.region = t.region AND b.finished_at = t.finished_at
+                    WHERE b.error IS NULL GROUP BY b.profile, b.region)
                 SELECT a.profile, a.region, COUNT(*), MAX(a.finished_at) FROM attempts AS a
                 LEFT JOIN last_success AS s ON s.profile = a.profile AND s.region = a.region
                 -- After the last success, in the order latestAttempts() uses: a failure recorded in the same

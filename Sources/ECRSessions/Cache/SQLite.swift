@@ -32,9 +32,16 @@ enum SQLiteValue {
 ///
 /// Not `Sendable`: it is used from one thread at a time, which `Cache` guarantees with a mutex. That is also
 /// why it opens with `SQLITE_OPEN_NOMUTEX`: SQLite's own per-connection lock would be a second, useless one.
+///
+/// It keeps the statements it prepared, by SQL text, for the next `prepare` of the same text: compiling the SQL
+/// was most of the CPU time of a cache read or write.
 final class SQLiteDatabase {
     let path: String
     private let handle: OpaquePointer
+    /// Prepared statements not in use, reset and with no values bound, by their SQL text.
+    private var idleStatements: [String: OpaquePointer] = [:]
+    /// Enough for every statement `Cache` runs; texts beyond it (a `DELETE` with many placeholders) are not kept.
+    private static let idleStatementLimit = 64
 
     init(path: String) throws(SQLiteError) {
         self.path = path
@@ -52,6 +59,7 @@ final class SQLiteDatabase {
     }
 
     deinit {
+        for statement in idleStatements.values { sqlite3_finalize(statement) }
         // close_v2 rather than close: a statement still alive somewhere would make close fail and leak the handle.
         sqlite3_close_v2(handle)
     }
@@ -67,11 +75,30 @@ final class SQLiteDatabase {
         guard code == SQLITE_OK else { throw error(code) }
     }
 
+    /// The statement for `sql`: one prepared before and since released when there is one, else a new one.
+    ///
+    /// A statement is taken out of the cache while in use, so preparing the same text again before releasing the
+    /// first (a nested query) gets a statement of its own.
     func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let statement = idleStatements.removeValue(forKey: sql) {
+            return SQLiteStatement(database: self, sql: sql, handle: statement)
+        }
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
         guard code == SQLITE_OK, let statement else { throw error(code) }
-        return SQLiteStatement(database: self, handle: statement)
+        return SQLiteStatement(database: self, sql: sql, handle: statement)
+    }
+
+    /// Takes back a statement its `SQLiteStatement` no longer needs, to serve the next `prepare` of `sql`.
+    fileprivate func release(_ statement: OpaquePointer, sql: String) {
+        // Reset, so it holds no read lock on the file, and unbound, so it holds no token, while it waits.
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        if idleStatements[sql] == nil, idleStatements.count < Self.idleStatementLimit {
+            idleStatements[sql] = statement
+        } else {
+            sqlite3_finalize(statement)
+        }
     }
 
     /// Runs `body` in a write transaction, committing when it returns and rolling back when it throws.
@@ -79,10 +106,10 @@ final class SQLiteDatabase {
     /// `BEGIN IMMEDIATE` takes the write lock up front, so the busy timeout applies; a deferred transaction that
     /// reads and then writes can fail with `SQLITE_BUSY` at once when another process wrote in between.
     func writeTransaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
-        try execute("BEGIN IMMEDIATE")
+        try prepare("BEGIN IMMEDIATE").run()
         do {
             let result = try body()
-            try execute("COMMIT")
+            try prepare("COMMIT").run()
             return result
         } catch {
             // The transaction may already be gone (SQLite rolls back by itself on some errors); that is fine.
@@ -99,18 +126,21 @@ final class SQLiteDatabase {
     }
 }
 
-/// One prepared statement, finalized when the last reference goes. It keeps its database open while it lives.
+/// One prepared statement, given back to its database for reuse when the last reference goes. It keeps its
+/// database open while it lives.
 final class SQLiteStatement {
     private let database: SQLiteDatabase
+    private let sql: String
     private let handle: OpaquePointer
 
-    fileprivate init(database: SQLiteDatabase, handle: OpaquePointer) {
+    fileprivate init(database: SQLiteDatabase, sql: String, handle: OpaquePointer) {
         self.database = database
+        self.sql = sql
         self.handle = handle
     }
 
     deinit {
-        sqlite3_finalize(handle)
+        database.release(handle, sql: sql)
     }
 
     /// Runs the statement to completion with `values` bound to `?1`, `?2`, ….

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Signs HTTP requests with AWS Signature Version 4, in the `Authorization` header.
 ///
@@ -33,7 +34,7 @@ public struct SigV4Signer: Sendable, CustomStringConvertible, CustomReflectable 
     public func sign(_ request: HTTPRequest, date: Date) -> HTTPRequest {
         var signed = withSigningHeaders(request, date: date)
         let canonical = Self.canonicalRequest(signed, payloadHash: Self.payloadHash(request.body))
-        let key = Self.signingKey(
+        let key = Self.signingKeys.key(
             secretAccessKey: credentials.secretAccessKey,
             dateStamp: Self.dateStamp(date),
             region: region,
@@ -94,15 +95,24 @@ extension SigV4Signer {
     static func canonicalRequest(_ request: HTTPRequest, payloadHash: String) -> CanonicalRequest {
         let headers = canonicalHeaders(request)
         let signedHeaders = headers.map(\.name).joined(separator: ";")
-        let lines = [
-            request.method.uppercased(),
-            canonicalURI(request.url),
-            canonicalQuery(request.url),
-            headers.map { "\($0.name):\($0.value)\n" }.joined(),
-            signedHeaders,
-            payloadHash,
-        ]
-        return CanonicalRequest(text: lines.joined(separator: "\n"), signedHeaders: signedHeaders)
+        var text = request.method.uppercased()
+        text.reserveCapacity(512)
+        for part in [canonicalURI(request.url), canonicalQuery(request.url)] {
+            text += "\n"
+            text += part
+        }
+        text += "\n"
+        for header in headers {
+            text += header.name
+            text += ":"
+            text += header.value
+            text += "\n"
+        }
+        text += "\n"
+        text += signedHeaders
+        text += "\n"
+        text += payloadHash
+        return CanonicalRequest(text: text, signedHeaders: signedHeaders)
     }
 
     /// The algorithm, the date, the credential scope and the hash of the canonical request, one a line.
@@ -125,6 +135,9 @@ extension SigV4Signer {
         return key
     }
 
+    /// Signing keys derived in this process, for the next request with the same secret, day, region and service.
+    static let signingKeys = SigningKeyCache()
+
     /// The signature: the string to sign's HMAC under the signing key, in lowercase hex.
     static func signature(of stringToSign: String, key: [UInt8]) -> String {
         Digest.hmacSHA256(key: key, Array(stringToSign.utf8)).lowercaseHex
@@ -142,6 +155,34 @@ extension SigV4Signer {
 
     static func payloadHash(_ body: Data) -> String {
         Digest.sha256(body).lowercaseHex
+    }
+}
+
+/// Signing keys by what they are derived from: the chain of four HMACs was a third of a signature, and a process
+/// signs many requests with one key in a day (the AWS SDKs keep such a cache too). Never printed.
+final class SigningKeyCache: Sendable {
+    private struct Scope: Hashable {
+        var secretAccessKey: String
+        var dateStamp: String
+        var region: String
+        var service: String
+    }
+
+    /// More scopes than this (many accounts and regions) start the cache over rather than grow it.
+    private static let limit = 256
+    private let keys = Mutex<[Scope: [UInt8]]>([:])
+
+    /// The key `SigV4Signer.signingKey` derives for these, derived once.
+    func key(secretAccessKey: String, dateStamp: String, region: String, service: String) -> [UInt8] {
+        let scope = Scope(secretAccessKey: secretAccessKey, dateStamp: dateStamp, region: region, service: service)
+        if let key = keys.withLock({ $0[scope] }) { return key }
+        let key = SigV4Signer.signingKey(
+            secretAccessKey: secretAccessKey, dateStamp: dateStamp, region: region, service: service)
+        keys.withLock { keys in
+            if keys.count >= Self.limit { keys.removeAll() }
+            keys[scope] = key
+        }
+        return key
     }
 }
 
@@ -191,24 +232,67 @@ extension SigV4Signer {
     /// The signed headers: names lower-cased and sorted, values trimmed with runs of whitespace made one space,
     /// values of repeated names joined with commas in the order given, and `host` from the URL when not given.
     static func canonicalHeaders(_ request: HTTPRequest) -> [(name: String, value: String)] {
-        var values: [String: [String]] = [:]
+        // Sorted, then each run of one name merged: no dictionary to hash every name into.
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(request.headers.count + 1)
         for header in request.headers {
             let name = header.name.lowercased()
             guard !unsignedHeaders.contains(name) else { continue }
-            values[name, default: []].append(header.value.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+            headers.append((name, canonicalHeaderValue(header.value)))
         }
-        if values["host"] == nil, let host = hostHeader(request.url) {
-            values["host"] = [host]
+        if !headers.contains(where: { $0.name == "host" }), let host = hostHeader(request.url) {
+            headers.append(("host", host))
         }
-        return values.keys
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            .map { ($0, values[$0]!.joined(separator: ",")) }
+        // By name, and by position for one name, so its values keep the order they were given in.
+        let sorted = headers.indices.sorted { a, b in
+            headers[a].name == headers[b].name
+                ? a < b : headers[a].name.utf8.lexicographicallyPrecedes(headers[b].name.utf8)
+        }
+        var merged: [(name: String, value: String)] = []
+        merged.reserveCapacity(headers.count)
+        for index in sorted {
+            if let last = merged.last, last.name == headers[index].name {
+                merged[merged.count - 1].value += "," + headers[index].value
+            } else {
+                merged.append(headers[index])
+            }
+        }
+        return merged
+    }
+
+    /// `value` trimmed, with each run of whitespace inside made one space.
+    static func canonicalHeaderValue(_ value: String) -> String {
+        var value = value
+        // Byte by byte when the value is ASCII, as nearly every header is; by characters (whose whitespace includes
+        // Unicode's) otherwise.
+        let collapsed = value.withUTF8 { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                var count = 0
+                var spaceDue = false
+                for byte in bytes {
+                    if byte == UInt8(ascii: " ") || (0x09...0x0D).contains(byte) {
+                        spaceDue = count > 0
+                        continue
+                    }
+                    if spaceDue {
+                        buffer[count] = UInt8(ascii: " ")
+                        count += 1
+                        spaceDue = false
+                    }
+                    buffer[count] = byte
+                    count += 1
+                }
+                return count
+            }
+        }
+        return collapsed ?? value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     /// The `Host` header an HTTP client sends for `url`: the host, and the port unless it is the scheme's default.
     static func hostHeader(_ url: URL) -> String? {
         guard var host = url.host(percentEncoded: true), !host.isEmpty else { return nil }
-        if host.contains(":") { host = "[\(host)]" }  // an IPv6 address
+        if host.utf8.contains(UInt8(ascii: ":")) { host = "[\(host)]" }  // an IPv6 address
         let defaultPort = url.scheme?.lowercased() == "http" ? 80 : 443
         if let port = url.port, port != defaultPort {
             host += ":\(port)"
@@ -238,20 +322,56 @@ extension SigV4Signer {
 
 extension SigV4Signer {
     /// `date` as SigV4 writes it in `X-Amz-Date`: `20150830T123600Z`, always UTC.
+    ///
+    /// By arithmetic on the Unix time (proleptic Gregorian calendar), not `Calendar`, which cost a quarter of a
+    /// signature; years are kept within 0001 to 9999, the four digits the format has.
     static func amzDate(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func digits(_ number: Int?, _ width: Int) -> String {
-            let text = String(number ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        let time = date.timeIntervalSince1970.rounded(.down)
+        let seconds = time.isNaN ? 0 : Int(min(max(time, -62_135_596_800), 253_402_300_799))
+        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86400)
+        let (day, daySeconds) = secondOfDay < 0 ? (days - 1, secondOfDay + 86400) : (days, secondOfDay)
+        let civil = civilDate(daysSince1970: day)
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            var end = 0
+            func put(_ number: Int, digits: Int) {
+                var rest = number
+                for position in (end..<end + digits).reversed() {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                end += digits
+            }
+            func put(_ letter: Unicode.Scalar) {
+                buffer[end] = UInt8(ascii: letter)
+                end += 1
+            }
+            put(civil.year, digits: 4)
+            put(civil.month, digits: 2)
+            put(civil.day, digits: 2)
+            put("T")
+            put(daySeconds / 3600, digits: 2)
+            put(daySeconds % 3600 / 60, digits: 2)
+            put(daySeconds % 60, digits: 2)
+            put("Z")
+            return end
         }
-        let day = digits(parts.year, 4) + digits(parts.month, 2) + digits(parts.day, 2)
-        return day + "T" + digits(parts.hour, 2) + digits(parts.minute, 2) + digits(parts.second, 2) + "Z"
+    }
+
+    /// The year, month and day `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civilDate(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468  // days since 0000-03-01, so that a leap day ends its year
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// The day part of `amzDate`, as the credential scope uses it: `20150830`.
     static func dateStamp(_ date: Date) -> String {
-        String(amzDate(date).prefix(8))
+        String(amzDate(date).utf8.prefix(8))!
     }
 }

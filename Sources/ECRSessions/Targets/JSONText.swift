@@ -42,60 +42,95 @@ enum JSONText {
     /// The value (an object or an array, as JSONSerialization models them) as text: keys sorted, indented with
     /// tabs, ending in a newline.
     static func render(_ value: Any) -> String {
-        var text = ""
-        write(value, indent: "", to: &text)
-        return text + "\n"
+        // Built as UTF-8 bytes and made a String once: `status --json` renders thousands of strings.
+        var text: [UInt8] = []
+        text.reserveCapacity(1024)
+        write(value, depth: 0, to: &text)
+        text.append(UInt8(ascii: "\n"))
+        return String(decoding: text, as: UTF8.self)
     }
 
-    private static func write(_ value: Any, indent: String, to text: inout String) {
-        let inner = indent + "\t"
+    private static func write(_ value: Any, depth: Int, to text: inout [UInt8]) {
+        // Strings first: they are most of the values. Null is told by its type, not `is NSNull`, which bridges a
+        // whole array or dictionary to Foundation's classes only to find it is not one.
         switch value {
-        case let object as [String: Any]:
-            guard !object.isEmpty else { return text += "{}" }
-            text += "{\n"
-            for (index, (key, member)) in object.sorted(by: { $0.key < $1.key }).enumerated() {
-                text += (index == 0 ? "" : ",\n") + inner + quoted(key) + ": "
-                write(member, indent: inner, to: &text)
-            }
-            text += "\n" + indent + "}"
-        case let array as [Any]:
-            guard !array.isEmpty else { return text += "[]" }
-            text += "[\n"
-            for (index, element) in array.enumerated() {
-                text += (index == 0 ? "" : ",\n") + inner
-                write(element, indent: inner, to: &text)
-            }
-            text += "\n" + indent + "]"
         case let string as String:
-            text += quoted(string)
-        case is NSNull:
-            text += "null"
+            appendQuoted(string, to: &text)
+        case _ where type(of: value) is NSNull.Type:
+            text += "null".utf8
+        case let object as [String: Any]:
+            guard !object.isEmpty else { return text += "{}".utf8 }
+            text += "{\n".utf8
+            for (index, (key, member)) in object.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { text += ",\n".utf8 }
+                indent(depth + 1, to: &text)
+                appendQuoted(key, to: &text)
+                text += ": ".utf8
+                write(member, depth: depth + 1, to: &text)
+            }
+            text.append(UInt8(ascii: "\n"))
+            indent(depth, to: &text)
+            text.append(UInt8(ascii: "}"))
+        case let array as [Any]:
+            guard !array.isEmpty else { return text += "[]".utf8 }
+            text += "[\n".utf8
+            for (index, element) in array.enumerated() {
+                if index > 0 { text += ",\n".utf8 }
+                indent(depth + 1, to: &text)
+                write(element, depth: depth + 1, to: &text)
+            }
+            text.append(UInt8(ascii: "\n"))
+            indent(depth, to: &text)
+            text.append(UInt8(ascii: "]"))
         default:
-            // Numbers, booleans and null, as JSONSerialization parsed them. Writing them back fails only for
-            // NaN and infinity, which no JSON text can hold, so the fallback is never taken.
+            // Numbers and booleans, as JSONSerialization parsed them. Writing them back fails only for NaN and
+            // infinity, which no JSON text can hold, so the fallback is never taken.
             let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
-            text += data.map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            text += data ?? Data("null".utf8)
         }
+    }
+
+    private static func indent(_ depth: Int, to text: inout [UInt8]) {
+        text.append(contentsOf: repeatElement(UInt8(ascii: "\t"), count: depth))
     }
 
     /// A JSON string literal. Slashes stay as they are (docker's Go encoder does not escape them either).
     static func quoted(_ string: String) -> String {
-        var result = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
+        var text: [UInt8] = []
+        appendQuoted(string, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `string` as a JSON string literal, copying each run of bytes that needs no escape in one go.
+    ///
+    /// Only ASCII needs escaping (quotes, backslashes, control characters), and in UTF-8 no byte of another
+    /// character is below 0x80, so working on bytes escapes exactly what working on characters would.
+    private static func appendQuoted(_ string: String, to text: inout [UInt8]) {
+        var string = string
+        text.append(UInt8(ascii: "\""))
+        string.withUTF8 { bytes in
+            var run = bytes.startIndex
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                text += bytes[run..<index]
+                run = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): text += #"\""#.utf8
+                case UInt8(ascii: "\\"): text += #"\\"#.utf8
+                case UInt8(ascii: "\n"): text += #"\n"#.utf8
+                case UInt8(ascii: "\r"): text += #"\r"#.utf8
+                case UInt8(ascii: "\t"): text += #"\t"#.utf8
+                case 0x08: text += #"\b"#.utf8
+                case 0x0C: text += #"\f"#.utf8
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    text += #"\u00"#.utf8
+                    text += [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
+                }
             }
+            text += bytes[run...]
         }
-        return result + "\""
+        text.append(UInt8(ascii: "\""))
     }
 }
