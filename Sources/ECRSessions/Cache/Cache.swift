@@ -330,6 +330,12 @@ public final class Cache: Sendable {
         DROP TABLE written_entries;
         DROP TABLE written_files;
         """,
+        // latestAttempts() and failureStreaks() group by (profile, region) for the latest finish, and the streak
+        // reads each attempt's error: an index holding all four answers both from the index alone.
+        """
+        CREATE INDEX attempts_latest ON attempts (profile, region, finished_at, error);
+        DROP INDEX attempts_by_account;
+        """,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.
