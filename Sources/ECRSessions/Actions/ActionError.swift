@@ -42,6 +42,11 @@ public struct ConfigurationError: CategorizedError, Sendable, Equatable {
     }
 }
 
+/// A login that was tried and failed; the text names the profile and region and says what to do.
+public struct LoginFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+}
+
 /// A failure after some work was done (some registries may be logged in already): whatever its cause, the command
 /// exits 1, never 2.
 public struct PartialFailure: CategorizedError {

@@ -15,11 +15,6 @@ public struct HelperCredentials: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(username) at \(serverURL)" }
 }
 
-/// A login that was tried and failed; the text names the profile and region and says what to do.
-public struct LoginFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
-}
-
 extension Actions {
     /// docker's credential-helper protocol (`docker-credential-ecr-sessions get|list|erase`).
     public struct CredentialHelper: Sendable {
