@@ -237,8 +237,13 @@ public struct ChainCredentialProvider: CredentialProvider {
         let ssoRegion = try require(sso.region, "sso_region")
         // `aws sso login` caches the token under the session's name, or for legacy profiles under the start URL. The
         // profile named in errors is the one with the SSO settings: `aws sso login --profile` needs those.
-        let token = try SSOTokenCache.token(
-            key: sso.session ?? startURL, profile: sso.profile, environment: environment, now: clock.now())
+        let (environment, clock, oidc) = (environment, clock, SSOOIDCClient(transport: transport))
+        let tokenKey = sso.session ?? startURL
+        let token = try await ssoTokens.value(for: tokenKey) {
+            try await SSOTokenCache.freshToken(
+                key: tokenKey, profile: sso.profile, ssoRegion: ssoRegion, environment: environment, now: clock.now(),
+                oidc: oidc)
+        }
         let endpoint = try SSOEndpoint.url(
             ssoRegion: ssoRegion, environment: environment,
             profileServiceEndpoint: hop.serviceEndpointURLs["sso"], profileEndpoint: hop.endpointURL)
