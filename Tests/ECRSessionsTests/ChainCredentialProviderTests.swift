@@ -223,8 +223,10 @@ private final class FixedMFAPrompt: MFAPrompt {
     func credentialSourceErrors(profile: String, expected: CredentialChainError, phrase: String) async throws {
         defer { home.remove() }
         let transport = sts
+        // With instance metadata switched off, as on a machine that is not an EC2 instance.
         let error = await #expect(throws: CredentialChainError.self) {
-            _ = try await provider(transport).resolve(profile: profile)
+            _ = try await provider(transport, environment: ["AWS_EC2_METADATA_DISABLED": "true"])
+                .resolve(profile: profile)
         }
         #expect(error == expected)
         #expect(expected.description.contains("profile '\(profile)'"))

@@ -9,8 +9,11 @@ public enum CredentialChainError: Error, Sendable, Equatable, CustomStringConver
     case mfaCodeNotEntered(profile: String, serial: String)
     /// `credential_source = Environment` without `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
     case environmentCredentialsMissing(profile: String)
-    /// `credential_source = Ec2InstanceMetadata` or `EcsContainer`: ecr-sessions does not query those.
+    /// `credential_source = Ec2InstanceMetadata` with `AWS_EC2_METADATA_DISABLED=true`, or `EcsContainer` where
+    /// no container credentials variable is set.
     case credentialSourceUnavailable(profile: String, source: String)
+    /// An account of the environment (`@environment...`) where the environment names no credentials.
+    case environmentSourceMissing(profile: String)
     /// A `credential_source` value the AWS CLI does not know either.
     case unknownCredentialSource(profile: String, source: String)
     /// `web_identity_token_file` (or `AWS_WEB_IDENTITY_TOKEN_FILE`) could not be read, or is empty.
@@ -33,9 +36,16 @@ public enum CredentialChainError: Error, Sendable, Equatable, CustomStringConver
             return "profile '\(profile)' has credential_source = Environment, but AWS_ACCESS_KEY_ID and "
                 + "AWS_SECRET_ACCESS_KEY are not both set; set them in the environment ecr-sessions runs in."
         case .credentialSourceUnavailable(let profile, let source):
-            return "profile '\(profile)' has credential_source = \(source), which is not available here: "
-                + "ecr-sessions does not query instance or container metadata; use credential_source = "
-                + "Environment or source_profile instead."
+            let why =
+                source == "EcsContainer"
+                ? "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set"
+                : "AWS_EC2_METADATA_DISABLED is true"
+            return "profile '\(profile)' has credential_source = \(source), which is not available here: \(why); "
+                + "run where it is, or use credential_source = Environment or source_profile instead."
+        case .environmentSourceMissing(let profile):
+            return "account profile '\(profile)' takes its credentials from the environment, but none is set: set "
+                + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, or "
+                + "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI."
         case .unknownCredentialSource(let profile, let source):
             return "profile '\(profile)' has credential_source = \(source), which is not a credential source; "
                 + "use Environment, Ec2InstanceMetadata or EcsContainer (the names are case-sensitive)."

@@ -64,6 +64,12 @@ public enum CredentialSourceKind: String, Sendable, Equatable, CaseIterable {
     case credentialProcess = "credential_process"
     case sso = "sso"
     case webIdentity = "web_identity_token_file"
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` in the environment, with no profile.
+    case environment = "AWS_ACCESS_KEY_ID"
+    /// An ECS or EKS Pod Identity credentials endpoint named by the environment.
+    case containerCredentials = "container"
+    /// The EC2 instance profile, from the instance metadata service.
+    case instanceMetadata = "instance metadata"
 }
 
 /// A profile that is set up to yield credentials: one account for zero-config use.

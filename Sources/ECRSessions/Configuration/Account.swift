@@ -43,10 +43,13 @@ public struct Account: Sendable, Equatable {
     }
 
     /// Zero configuration: every profile of the AWS files that is set up to yield credentials is an account in its
-    /// own region (else `AWS_REGION`, else `AWS_DEFAULT_REGION`).
+    /// own region (else `AWS_REGION`, else `AWS_DEFAULT_REGION`); so are the credentials the AWS CLI would use with
+    /// no profile (`AmbientSource.inEnvironment`), as the account `environment`; and on a machine with neither, the
+    /// instance profile (`instance-metadata`), as the SDKs' default chain ends with it, when a region is known.
     public static func zeroConfiguration(_ profiles: AWSProfiles, environment: Environment) -> [Account] {
         let fallbackRegion = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
-        return profiles.credentialProfiles().map { profile in
+        let credentialProfiles = profiles.credentialProfiles()
+        var accounts = credentialProfiles.map { profile in
             let region = profile.region ?? fallbackRegion
             return Account(
                 name: profile.name, profile: profile.name, regions: region.map { [$0] } ?? [],
@@ -54,6 +57,25 @@ public struct Account: Sendable, Equatable {
                 problem: region == nil
                     ? "no region: add 'region = ...' to the profile (\(profile.location)) or set AWS_REGION" : nil)
         }
+        // The AWS CLI's region without --profile: the environment's, else the selected profile's.
+        let ambientRegion = profiles.region(
+            ofProfile: AWSProfiles.selectedProfile(explicit: nil, environment: environment), environment: environment)
+        if let source = AmbientSource.inEnvironment(environment) {
+            accounts.append(
+                Account(
+                    name: "environment", profile: source.profile, regions: ambientRegion.map { [$0] } ?? [],
+                    origin: "environment (\(source.variable))", credentialSource: source.kind,
+                    problem: ambientRegion == nil ? "no region: set AWS_REGION or AWS_DEFAULT_REGION" : nil))
+        } else if credentialProfiles.isEmpty, AmbientSource.isInstanceMetadataEnabled(environment),
+            let region = ambientRegion
+        {
+            accounts.append(
+                Account(
+                    name: "instance-metadata", profile: AmbientSource.instanceMetadataProfile, regions: [region],
+                    origin: "instance metadata (no profile and no AWS_ACCESS_KEY_ID)",
+                    credentialSource: .instanceMetadata))
+        }
+        return accounts
     }
 }
 

@@ -342,6 +342,7 @@ extension Account {
         return configured.map { account in
             var account = account
             account.credentialSource = account.credentialSource ?? sources[account.profile]
+                ?? (account.profile == AmbientSource.instanceMetadataProfile ? .instanceMetadata : nil)
             return account
         }
     }

@@ -20,7 +20,9 @@ public struct ChainCredentialProvider: CredentialProvider {
     public let mfaPrompt: (any MFAPrompt)?
     /// How long a `credential_process` may run.
     public let processTimeout: Duration
-    private let flights = SessionFlights()
+    private let flights = Flights<AWSCredentials>()
+    /// SSO access tokens being renewed, by cache file: accounts sharing an SSO session renew it once.
+    private let ssoTokens = Flights<SSOToken>()
 
     /// Cached credentials are reused only while they have at least this long left, so a login that starts with
     /// them can finish with them.
@@ -43,11 +45,16 @@ public struct ChainCredentialProvider: CredentialProvider {
 
     /// The profile's credentials at the end of its chain, with its region and endpoint settings. Every STS and SSO
     /// call uses the selected profile's region and endpoints, as the AWS CLI's clients do.
+    ///
+    /// An ambient profile (`AmbientSource.isAmbientProfile`) takes its region and endpoint settings from the profile
+    /// the AWS CLI would select (`AWS_PROFILE`, else `default`), as the SDKs' default chain does.
     public func resolve(profile: String) async throws -> ResolvedProfile {
         let chain = try chain(forProfile: profile)
-        let block = profiles.profiles[profile]
+        let isAmbient = AmbientSource.isAmbientProfile(profile)
+        let settings = isAmbient ? AWSProfiles.selectedProfile(explicit: nil, environment: environment) : profile
+        let block = profiles.profiles[settings]
         let hop = try Hop(
-            profile: profile, region: profiles.region(ofProfile: profile, environment: environment),
+            profile: profile, region: profiles.region(ofProfile: settings, environment: environment),
             endpointURL: block?["endpoint_url"],
             serviceEndpointURLs: block.map(profiles.serviceEndpointURLs(for:)) ?? [:],
             environment: environment)
@@ -58,10 +65,15 @@ public struct ChainCredentialProvider: CredentialProvider {
         let origin: ResolvedProfile.CredentialsOrigin =
             if chain.roles.isEmpty, case .accessKey(let keys) = chain.base {
                 profiles.origin(of: keys)
+            } else if isAmbient, chain.base == .namedSource(NamedSource(profile: profile, name: "Environment")) {
+                .environment
             } else {
                 .chain(chain)
             }
-        return profiles.resolved(profile: profile, credentials: credentials, origin: origin, environment: environment)
+        var resolved = profiles.resolved(
+            profile: settings, credentials: credentials, origin: origin, environment: environment)
+        resolved.profile = profile
+        return resolved
     }
 
     /// The chain of `profile`. The `AWS_WEB_IDENTITY_TOKEN_FILE`/`AWS_ROLE_ARN` pair (what EKS sets in a pod) is
@@ -69,7 +81,8 @@ public struct ChainCredentialProvider: CredentialProvider {
     ///
     /// botocore lets that pair win even over a profile's own keys; here a profile's own settings win, so that what
     /// `accounts list` shows for it is what it uses.
-    func chain(forProfile profile: String) throws(AWSConfigError) -> CredentialChain {
+    func chain(forProfile profile: String) throws -> CredentialChain {
+        if AmbientSource.isAmbientProfile(profile) { return try ambientChain(profile) }
         do {
             return try profiles.credentialChain(forProfile: profile)
         } catch {
@@ -87,6 +100,20 @@ public struct ChainCredentialProvider: CredentialProvider {
                     WebIdentityToken(
                         profile: profile, roleARN: roleARN, tokenFile: tokenFile,
                         sessionName: environment["AWS_ROLE_SESSION_NAME"])))
+        }
+    }
+
+    /// An ambient profile's chain: the instance metadata service, or what the environment names now.
+    private func ambientChain(_ profile: String) throws(CredentialChainError) -> CredentialChain {
+        let named = { (name: String) in CredentialChain(base: .namedSource(NamedSource(profile: profile, name: name))) }
+        if profile == AmbientSource.instanceMetadataProfile { return named("Ec2InstanceMetadata") }
+        switch AmbientSource.inEnvironment(environment) {
+        case .environmentKeys: return named("Environment")
+        case .webIdentity(var web):
+            web.profile = profile
+            return CredentialChain(base: .webIdentityToken(web))
+        case .container: return named("EcsContainer")
+        case .instanceMetadata, nil: throw .environmentSourceMissing(profile: profile)
         }
     }
 
@@ -113,8 +140,14 @@ public struct ChainCredentialProvider: CredentialProvider {
                 profileEndpoint: endpointURL)
         }
 
-        /// Where STS calls go, for cache keys: a session from one endpoint is not offered to another.
-        var sts: String { "\(region ?? "global")\u{1F}\(stsEndpoint.absoluteString)" }
+        /// Where STS calls go, for cache keys: a session from one endpoint is not offered to another. The standard
+        /// regional endpoints of one partition hand out the same sessions, so they share one key: accounts in
+        /// different regions that share a hop assume it once (the region only picks the endpoint and signs).
+        var sts: String {
+            let standard = try? STSEndpoint.url(region: region, environment: Environment())
+            guard stsEndpoint == standard else { return "endpoint\u{1F}\(stsEndpoint.absoluteString)" }
+            return "partition\u{1F}" + (region.map { Partition(region: $0).id } ?? Partition.aws.id)
+        }
     }
 
     // MARK: The base of the chain
@@ -124,7 +157,7 @@ public struct ChainCredentialProvider: CredentialProvider {
         case .accessKey(let keys):
             return keys.credentials
         case .namedSource(let source):
-            return try namedSource(source)
+            return try await namedSource(source)
         case .credentialProcess(let process):
             let runner = CredentialProcessRunner(
                 commandLine: process.command, profile: process.profile, timeout: processTimeout,
@@ -140,18 +173,32 @@ public struct ChainCredentialProvider: CredentialProvider {
         }
     }
 
-    private func namedSource(_ source: NamedSource) throws(CredentialChainError) -> AWSCredentials {
+    private func namedSource(_ source: NamedSource) async throws -> AWSCredentials {
         // The AWS CLI compares these names exactly.
         switch source.name {
         case "Environment":
             guard let keys = AWSProfiles.environmentCredentials(environment) else {
-                throw .environmentCredentialsMissing(profile: source.profile)
+                throw CredentialChainError.environmentCredentialsMissing(profile: source.profile)
             }
             return keys
-        case "Ec2InstanceMetadata", "EcsContainer":
-            throw .credentialSourceUnavailable(profile: source.profile, source: source.name)
+        case "Ec2InstanceMetadata":
+            guard AmbientSource.isInstanceMetadataEnabled(environment) else {
+                throw CredentialChainError.credentialSourceUnavailable(profile: source.profile, source: source.name)
+            }
+            let client = try InstanceMetadataClient(transport: transport, environment: environment)
+            return try await session(
+                key: ["instance_metadata", client.endpoint.absoluteString], label: "instance profile"
+            ) { try await client.credentials() }
+        case "EcsContainer":
+            guard let uri = ContainerCredentialsEndpoint.configuredURI(environment) else {
+                throw CredentialChainError.credentialSourceUnavailable(profile: source.profile, source: source.name)
+            }
+            let client = ContainerCredentialsClient(transport: transport, environment: environment)
+            return try await session(key: ["container", uri], label: "container credentials") {
+                try await client.credentials()
+            }
         default:
-            throw .unknownCredentialSource(profile: source.profile, source: source.name)
+            throw CredentialChainError.unknownCredentialSource(profile: source.profile, source: source.name)
         }
     }
 
@@ -190,8 +237,13 @@ public struct ChainCredentialProvider: CredentialProvider {
         let ssoRegion = try require(sso.region, "sso_region")
         // `aws sso login` caches the token under the session's name, or for legacy profiles under the start URL. The
         // profile named in errors is the one with the SSO settings: `aws sso login --profile` needs those.
-        let token = try SSOTokenCache.token(
-            key: sso.session ?? startURL, profile: sso.profile, environment: environment, now: clock.now())
+        let (environment, clock, oidc) = (environment, clock, SSOOIDCClient(transport: transport))
+        let tokenKey = sso.session ?? startURL
+        let token = try await ssoTokens.value(for: tokenKey) {
+            try await SSOTokenCache.freshToken(
+                key: tokenKey, profile: sso.profile, ssoRegion: ssoRegion, environment: environment, now: clock.now(),
+                oidc: oidc)
+        }
         let endpoint = try SSOEndpoint.url(
             ssoRegion: ssoRegion, environment: environment,
             profileServiceEndpoint: hop.serviceEndpointURLs["sso"], profileEndpoint: hop.endpointURL)
@@ -242,7 +294,7 @@ public struct ChainCredentialProvider: CredentialProvider {
     ) async throws -> AWSCredentials {
         let key = Self.hash(parts.joined(separator: "\u{1F}"))
         let (sessions, clock) = (sessions, clock)
-        return try await flights.credentials(for: key) {
+        return try await flights.value(for: key) {
             if let cached = try sessions?.session(
                 key: key, validUntil: clock.now().addingTimeInterval(Self.sessionMargin))
             {
@@ -262,12 +314,10 @@ public struct ChainCredentialProvider: CredentialProvider {
 
 /// One fetch per key: the first caller starts it, later callers wait for the same result. Results are kept for
 /// the provider's lifetime (one login run), so a failing step is tried once per run, not once per job.
-actor SessionFlights {
-    private var flights: [String: Task<AWSCredentials, any Error>] = [:]
+actor Flights<Value: Sendable> {
+    private var flights: [String: Task<Value, any Error>] = [:]
 
-    func credentials(
-        for key: String, fetch: @escaping @Sendable () async throws -> AWSCredentials
-    ) async throws -> AWSCredentials {
+    func value(for key: String, fetch: @escaping @Sendable () async throws -> Value) async throws -> Value {
         if let flight = flights[key] { return try await flight.value }
         let flight = Task { try await fetch() }
         flights[key] = flight
