@@ -232,8 +232,8 @@ import Testing
         // 2-core Linux machine runs about 3 blocking transfers at a time.
         #expect(fake.maxConcurrentRequests > 1)
         #expect(fake.maxConcurrentRequests <= 8)
+        // That they overlapped is what the high-water mark shows; a wall-clock bound would fail on a busy machine.
         #expect(elapsed >= .milliseconds(400))
-        #expect(elapsed < .milliseconds(8 * 400), "calls overlapped")
     }
 
     @Test func perAccountLatencyDelaysOnlyThatAccount() async throws {
