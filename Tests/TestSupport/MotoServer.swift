@@ -39,7 +39,7 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     private func waitUntilReady() async throws {
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(90)  // moto starts slowly on a busy machine
         while Date() < deadline {
             let request = HTTPRequest(method: "GET", url: URL(string: "\(endpoint)/moto-api/data.json")!)
             if let response = try? await transport.send(request), response.status == 200 { return }

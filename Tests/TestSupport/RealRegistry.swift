@@ -139,7 +139,8 @@ public final class RealRegistry: @unchecked Sendable {
         settings.connectTimeout = .seconds(1)
         let transport = CurlTransport(settings: settings)
         let request = HTTPRequest(method: "GET", url: URL(string: proxyEndpoint + "/v2/")!)
-        let deadline = Date().addingTimeInterval(10)
+        // Generous: on a busy machine docker-registry can take many seconds to start; a ready one answers at once.
+        let deadline = Date().addingTimeInterval(60)
         var last = "no answer"
         while Date() < deadline, process.isRunning {
             do {
@@ -153,7 +154,7 @@ public final class RealRegistry: @unchecked Sendable {
         }
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         throw Failure(
-            description: "docker-registry did not ask for a login at \(proxyEndpoint)/v2/ within 10 s (\(last)); "
+            description: "docker-registry did not ask for a login at \(proxyEndpoint)/v2/ within 60 s (\(last)); "
                 + "its log:\n\(log.suffix(2000))")
     }
 
