@@ -51,7 +51,7 @@ public final class MotoServer: @unchecked Sendable {
 
     struct StartFailure: Error, CustomStringConvertible {
         var port: UInt16
-        var description: String { "moto_server did not answer on 127.0.0.1:\(port) within 30 s" }
+        var description: String { "moto_server did not answer on 127.0.0.1:\(port) within 90 s" }
     }
 
     /// Creates an IAM user allowed to do anything and returns an access key for it. Call before
