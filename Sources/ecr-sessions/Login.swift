@@ -16,7 +16,7 @@ extension Root {
         @Flag(name: .long, help: "Read the password (or access token) from stdin.")
         var passwordStdin = false
 
-        @Argument(help: "The registry, e.g. ghcr.io (default: docker.io).")
+        @Argument(help: "The registry, e.g. ghcr.io; Docker Hub is docker.io.")
         var registry = "docker.io"
 
         @OptionGroup var options: GlobalOptions

@@ -14,19 +14,25 @@ func relative(_ date: Date, to now: Date) -> String {
 
 /// Lays rows out in columns separated by two spaces, as `docker ps` does.
 func table(_ header: [String], _ rows: [[String]]) -> String {
-    let all = [header] + rows
-    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    columns(header, rows).map { $0.joined(separator: "  ") }.joined(separator: "\n")
+}
+
+/// The header (if any) and rows with every cell but the last padded to its column's width, so that a caller can
+/// colour a cell after the layout without breaking it.
+func columns(_ header: [String]?, _ rows: [[String]]) -> [[String]] {
+    let all = (header.map { [$0] } ?? []) + rows
+    let widths = (all.first ?? []).indices.map { column in all.map { $0[column].count }.max() ?? 0 }
     return all.map { row in
         row.indices.map { column in
             column == row.count - 1
                 ? row[column] : row[column].padding(toLength: widths[column], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ")
-    }.joined(separator: "\n")
+        }
+    }
 }
 
 extension Date {
     /// `2026-11-22T19:31:15Z`: UTC, second precision, as in `status --json`.
-    var iso8601: String { formatted(.iso8601) }
+    var iso8601: String { utcTimestamp }
 }
 
 /// One job's outcome as `docker login` would say it: `Login Succeeded` per registry, or the error on stderr.

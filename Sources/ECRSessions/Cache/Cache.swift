@@ -323,6 +323,7 @@ public final class Cache: Sendable {
         DROP TABLE written_entries;
         DROP TABLE written_files;
         """,
+        statusMigration,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.
