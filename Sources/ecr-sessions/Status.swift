@@ -101,8 +101,7 @@ struct StatusTable {
                 [
                     entry.registry ?? "-", entry.region, entry.state.words,
                     entry.expiresAt.map { relative($0, to: now) } ?? "-",
-                    entry.state == .notConfigured
-                        ? "-" : entry.nextRenewalAt.map { $0 <= now ? "due now" : relative($0, to: now) } ?? "-",
+                    entry.nextRenewalAt.map { $0 <= now ? "due now" : relative($0, to: now) } ?? "-",
                     entry.fetchedAt.map { relative($0, to: now) } ?? "-",
                     entry.lastError.map(StatusText.oneLine) ?? "-",
                 ]

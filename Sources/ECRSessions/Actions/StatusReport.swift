@@ -104,10 +104,13 @@ public struct StatusReport: Sendable, Equatable {
             let streak = streaks[key]
             entries[index].account = configured?[key] ?? key.profile
             entries[index].consecutiveFailures = streak?.failures ?? 0
-            entries[index].nextRenewalAt = streak.map(policy.retryTime(after:)) ?? renewal[key]
+            let isConfigured = configured.map { $0[key] != nil } ?? true
+            // A job no longer configured is never renewed again: the next refresh forgets it.
+            // A configured job without a token is due at once.
+            entries[index].nextRenewalAt =
+                isConfigured ? streak.map(policy.retryTime(after:)) ?? renewal[key] ?? now : nil
             entries[index].state = Self.state(
-                of: entries[index], configured: configured.map { $0[key] != nil } ?? true,
-                renewAt: renewal[key], now: now, warnWithin: warnWithin)
+                of: entries[index], configured: isConfigured, renewAt: renewal[key], now: now, warnWithin: warnWithin)
         }
         self.entries = entries.sorted {
             ($0.account, $0.region, $0.registry ?? "") < ($1.account, $1.region, $1.registry ?? "")
