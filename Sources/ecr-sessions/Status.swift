@@ -28,7 +28,8 @@ extension Root {
         var check = false
 
         @Option(
-            name: .long, help: ArgumentHelp("Warn when a token expires within this, e.g. 2h or 90m.", valueName: "duration"))
+            name: .long,
+            help: ArgumentHelp("Warn when a token expires within this, e.g. 2h or 90m.", valueName: "duration"))
         var within: String?
 
         @Option(name: .long, help: "Colour the states: auto (on a terminal, unless NO_COLOR is set), always, never.")
@@ -123,7 +124,9 @@ struct StatusTable {
         }
         if !report.userLogins.isEmpty {
             lines.append(paint("User logins", "1") + " (ecr-sessions login; kept until ecr-sessions logout HOST)")
-            let rows = report.userLogins.map { ["\($0.host)", "user \($0.username)", "saved \(relative($0.savedAt, to: now))"] }
+            let rows = report.userLogins.map {
+                [$0.host, "user \($0.username)", "saved \(relative($0.savedAt, to: now))"]
+            }
             for cells in columns(nil, rows) { lines.append("  " + cells.joined(separator: "  ")) }
         }
         if let refresh = report.lastRefresh {

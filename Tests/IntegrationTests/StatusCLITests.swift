@@ -95,7 +95,8 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["version"] as? Int == 1)
         let registries = try #require(object["registries"] as? [[String: Any]])
-        let states = Dictionary(uniqueKeysWithValues: registries.map { ($0["profile"] as! String, $0["state"] as! String) })
+        let states = Dictionary(
+            uniqueKeysWithValues: registries.map { ($0["profile"] as? String ?? "", $0["state"] as? String ?? "") })
         #expect(
             states == [
                 "ok": "ok", "soon": "renewing_soon", "gone": "expired", "flaky": "failing", "new": "never_logged_in",

@@ -108,7 +108,8 @@ extension Cache {
             try database.prepare("SELECT account, profile, region FROM configured_jobs ORDER BY account, region")
                 .query { row throws(SQLiteError) in
                     found.jobs.append(
-                        ConfiguredJob(account: row.text(0) ?? "", profile: row.text(1) ?? "", region: row.text(2) ?? ""))
+                        ConfiguredJob(
+                            account: row.text(0) ?? "", profile: row.text(1) ?? "", region: row.text(2) ?? ""))
                 }
             return found
         }
