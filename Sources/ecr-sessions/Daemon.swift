@@ -57,6 +57,7 @@ private func log(_ event: DaemonEvent, now: Date) {
             log("rewrote the login for \(host): a registry config file had lost it", now: now)
         }
         for failure in report.targetErrors { log("error: \(failure)", now: now) }
+        if let problem = report.metricsError { log("warning: \(problem)", now: now) }
         let next = report.nextDue.map { "next renewal \(relative($0, to: now))" } ?? "nothing scheduled"
         log("pass (\(reason.rawValue)): \(report.plan.due.count) due; \(next)", now: now)
     case .failed(let reason, let error):

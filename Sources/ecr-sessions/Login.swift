@@ -17,7 +17,7 @@ extension Root {
         @Flag(name: .long, help: "Read the password (or access token) from stdin.")
         var passwordStdin = false
 
-        @Argument(help: "The registry, e.g. ghcr.io (default: docker.io).")
+        @Argument(help: "The registry, e.g. ghcr.io; Docker Hub is docker.io.")
         var registry = "docker.io"
 
         @OptionGroup var options: GlobalOptions
@@ -64,9 +64,13 @@ extension Root {
         }
 
         func run() throws {
-            let report = try Actions.Logout(options.context()).registries(registries)
-            printLogout(report)
-            if !report.succeeded { throw ExitCode(1) }
+            let logout = Actions.Logout(try options.context())
+            let (report, unknown) = try logOut(registries, known: []) { try logout.registries([$0 ?? ""]) }
+            printLogout(report, asked: quotedList(registries))
+            for host in unknown {
+                printError("error: not logged in to '\(host)': ecr-sessions has no login and wrote no entry for it")
+            }
+            try exitForLogout(report, unknown: unknown)
         }
     }
 }

@@ -17,29 +17,29 @@ func relative(_ date: Date, to now: Date) -> String {
 /// Widths are in characters (`count`); cells are padded by appending spaces, which is far cheaper than
 /// Foundation's `padding(toLength:withPad:startingAt:)` for a `status` of thousands of rows.
 func table(_ header: [String], _ rows: [[String]]) -> String {
-    let all = [header] + rows
+    columns(header, rows).map { $0.joined(separator: "  ") }.joined(separator: "\n")
+}
+
+/// The header (if any) and rows with every cell but the last padded to its column's width, so that a caller can
+/// colour a cell after the layout without breaking it.
+func columns(_ header: [String]?, _ rows: [[String]]) -> [[String]] {
+    let all = (header.map { [$0] } ?? []) + rows
     let counts = all.map { row in row.map(\.count) }
-    let widths = header.indices.map { column in counts.map { $0[column] }.max() ?? 0 }
+    let widths = (all.first ?? []).indices.map { column in counts.map { $0[column] }.max() ?? 0 }
     // Padding is cut from one run of spaces: appending a repeated character one at a time is slow.
     let spaces = String(repeating: " ", count: widths.max() ?? 0)
-    var text = ""
-    for (index, row) in all.enumerated() {
-        if index > 0 { text += "\n" }
-        for (column, cell) in row.enumerated() {
-            if column > 0 { text += "  " }
-            text += cell
-            if column < row.count - 1 {
-                let padding = max(0, widths[column] - counts[index][column])
-                text += Substring(spaces.utf8.prefix(padding))
-            }
+    return all.indices.map { index in
+        all[index].indices.map { column in
+            let cell = all[index][column]
+            guard column < all[index].count - 1 else { return cell }
+            return cell + Substring(spaces.utf8.prefix(max(0, widths[column] - counts[index][column])))
         }
     }
-    return text
 }
 
 extension Date {
     /// `2026-11-22T19:31:15Z`: UTC, second precision, as in `status --json`.
-    var iso8601: String { formatted(.iso8601) }
+    var iso8601: String { utcTimestamp }
 }
 
 /// One job's outcome as `docker login` would say it: `Login Succeeded` per registry, or the error on stderr.

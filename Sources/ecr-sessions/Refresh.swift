@@ -49,12 +49,14 @@ extension Root {
             }
             if let login = report.login {
                 printLoginProblems(login, includingTargetErrors: false)
-            } else if !quiet && report.repaired.isEmpty {
+            } else if !quiet && report.repaired.isEmpty && report.succeeded {
+                // Not next to an error: a failing registry is "due" at the end of its backoff, not "nothing due".
                 let next = report.nextDue.map { "; next due \(relative($0, to: context.clock.now()))" } ?? ""
                 print("Nothing is due\(next).")
             }
             for failure in report.targetErrors { printError("error: \(failure)") }
             for problem in report.endangered { printError("error: \(problem)") }
+            if let problem = report.metricsError { printError("warning: \(problem)") }
             if !report.succeeded { throw ExitCode(1) }
         }
     }

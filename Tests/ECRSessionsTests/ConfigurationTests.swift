@@ -261,10 +261,12 @@ struct ConfigurationTests {
                 text: "[settings]\nrefresh = 3h\n",
                 error: .unknownKey(
                     key: "refresh", section: "[settings]",
-                    allowed: ["refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout"],
+                    allowed: [
+                        "refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout", "metrics_file",
+                    ],
                     location: at(2)),
                 description: "\(defaultName) line 2: unknown key 'refresh' in [settings]; allowed: refresh_before, "
-                    + "targets, concurrency, cred_helpers, login_timeout."),
+                    + "targets, concurrency, cred_helpers, login_timeout, metrics_file."),
             ErrorCase(
                 text: "[account a]\nregions = eu-west-1\n\n[profile a]\nregion = eu-west-1\n",
                 error: .unknownSection(header: "[profile a]", location: at(4)),

@@ -22,15 +22,16 @@ import Testing
         let entries = StatusEntry.entries(logins: [login], latestAttempts: attempts)
         #expect(entries.map(\.profile) == ["broken", "dev"])
 
-        let json = StatusEntry.json(entries)
+        let json = StatusReport(snapshot: StatusSnapshot(logins: [login], latestAttempts: attempts), now: fetched).json
         #expect(!json.contains("the-password") && !json.contains(token.encoded))
-        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let parsed = try #require(object?["registries"] as? [[String: Any]])
         #expect(parsed.count == 2)
         #expect(parsed[0]["registry"] is NSNull)
         #expect(parsed[0]["last_error"] as? String == "access denied \"quoted\"")
         #expect(parsed[1]["expires_at"] as? String == "2027-01-15T20:00:00Z")
         #expect(parsed[1]["account"] as? String == "111122223333")
-        #expect(StatusEntry.json([]) == "[]\n")
+        #expect(StatusReport(snapshot: StatusSnapshot(), now: fetched).json.contains("\"registries\": []"))
     }
 }
 

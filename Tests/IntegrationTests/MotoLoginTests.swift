@@ -126,7 +126,8 @@ let motoNow = "2014-12-31T12:00:00Z"
         let json = try sandbox.run("status", "--json")
         #expect(json.status == 0, "\(json)")
         let entries = try #require(
-            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["registries"]
+                as? [[String: Any]])
         #expect(Set(entries.compactMap { $0["profile"] as? String }) == ["dev", "prod", "broken"])
         let dev = try #require(entries.first { $0["profile"] as? String == "dev" })
         #expect(dev["registry"] as? String == devHost)
@@ -153,7 +154,8 @@ let motoNow = "2014-12-31T12:00:00Z"
         #expect(!result.stdout.contains(devHost))
         let status = try sandbox.run("status", "--json")
         let entries = try #require(
-            try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
+            (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["registries"]
+                as? [[String: Any]])
         #expect(entries.compactMap { $0["profile"] as? String } == ["prod"])
     }
 

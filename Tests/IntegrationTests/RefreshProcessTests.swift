@@ -132,7 +132,8 @@ import Testing
 
         // Every registry still holds a live token in docker's config.json.
         let status = try sandbox.run("status", "--json")
-        let entries = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
+        let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        let entries = try #require(object?["registries"] as? [[String: Any]])
         #expect(entries.count == 3)
         #expect(entries.allSatisfy { $0["last_error"] is NSNull }, "\(status)")
     }

@@ -17,6 +17,8 @@ public struct RefreshReport: Sendable {
     public var repaired: [String] = []
     /// Targets that could not be checked or written back, with the reason.
     public var targetErrors: [TargetError] = []
+    /// Why the `metrics_file` could not be written, if it could not (a warning: the logins are done).
+    public var metricsError: String?
 
     /// True when nothing is endangered and every target was written.
     public var succeeded: Bool { endangered.isEmpty && targetErrors.isEmpty }
@@ -72,6 +74,7 @@ extension Actions {
             -> RefreshReport
         {
             let cache = try context.cache()
+            let startedAt = context.clock.now()
             guard let lock = try RunLock.acquire(beside: cache.path) else {
                 return RefreshReport(
                     heldBy: RunningRefresh(pid: RunLock.holder(beside: cache.path)),
@@ -108,6 +111,8 @@ extension Actions {
                 report.targetErrors.append(error)
             }
             report.nextDue = after.nextDue
+            report.metricsError = try recordForStatus(
+                accounts: accounts, policy: policy, startedAt: startedAt, cache: cache)
             return report
         }
 

@@ -336,6 +336,7 @@ public final class Cache: Sendable {
         CREATE INDEX attempts_latest ON attempts (profile, region, finished_at, error);
         DROP INDEX attempts_by_account;
         """,
+        statusMigration,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.

@@ -20,15 +20,18 @@ public struct Configuration: Sendable, Equatable {
 
         /// A minute: long enough for a slow STS hop and ECR's retries, short enough that cron's next run is not late.
         public static let defaultLoginTimeout = Duration.seconds(60)
+        /// `metrics_file`: where each refresh and daemon pass writes the Prometheus metrics (`~` not yet expanded).
+        public var metricsFile: String?
 
         public init(
             refreshBefore: Duration? = nil, targets: [LoginTarget] = [.docker], concurrency: Int = 16,
-            credentialHelpers: CredentialHelperPolicy = .register
+            credentialHelpers: CredentialHelperPolicy = .register, metricsFile: String? = nil
         ) {
             self.refreshBefore = refreshBefore
             self.targets = targets
             self.concurrency = concurrency
             self.credentialHelpers = credentialHelpers
+            self.metricsFile = metricsFile
         }
 
         /// Where `account`'s logins are written: its own targets, else these.
@@ -169,7 +172,9 @@ public struct Configuration: Sendable, Equatable {
 // MARK: - Sections
 
 extension Configuration {
-    static let settingsKeys = ["refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout"]
+    static let settingsKeys = [
+        "refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout", "metrics_file",
+    ]
     static let accountKeys = ["profile", "regions", "registry_ids", "public", "enabled", "targets"]
 
     private static func settings(_ section: INISection, targets: [String]) throws(ConfigurationFileError) -> Settings {
@@ -211,6 +216,15 @@ extension Configuration {
                 throw values.invalid(policy, item: policy.value, expected: "register or warn")
             }
             settings.credentialHelpers = value
+        }
+        if let metricsFile = values["metrics_file"] {
+            // Absolute: cron, systemd and a shell run refresh from different directories.
+            guard metricsFile.value.hasPrefix("/") || metricsFile.value.hasPrefix("~/") else {
+                throw values.invalid(
+                    metricsFile, item: metricsFile.value,
+                    expected: "an absolute path (or one under ~/), e.g. /var/lib/node_exporter/ecr-sessions.prom")
+            }
+            settings.metricsFile = metricsFile.value
         }
         return settings
     }

@@ -1,0 +1,117 @@
+public import Foundation
+
+/// A job as the last refresh knew it: the account it belongs to, filed under its (profile, region).
+public struct ConfiguredJob: Sendable, Equatable {
+    /// The account's name: the `[account NAME]`, or the profile in zero-config use.
+    public var account: String
+    public var profile: String
+    public var region: String
+
+    public init(account: String, profile: String, region: String) {
+        self.account = account
+        self.profile = profile
+        self.region = region
+    }
+
+    public var key: ProfileRegion { ProfileRegion(profile: profile, region: region) }
+}
+
+/// What the last refresh (or daemon pass) recorded for `status`: the jobs it was configured with, its refresh
+/// window and how long it took, so that `status` knows what is configured without reading the config or AWS files.
+public struct RefreshRecord: Sendable, Equatable {
+    public var jobs: [ConfiguredJob]
+    /// `refresh_before` at the time; nil means a quarter of each token's life.
+    public var refreshBefore: Duration?
+    public var startedAt: Date
+    public var finishedAt: Date
+
+    public init(jobs: [ConfiguredJob], refreshBefore: Duration?, startedAt: Date, finishedAt: Date) {
+        self.jobs = jobs
+        self.refreshBefore = refreshBefore
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+extension Cache {
+    /// The migration `status` needs: the configured jobs and the last refresh run, both replaced whole by each
+    /// refresh. Appended to `Cache.migrations`.
+    static let statusMigration = """
+        CREATE TABLE configured_jobs (
+            profile TEXT NOT NULL,
+            region TEXT NOT NULL,
+            account TEXT NOT NULL,
+            PRIMARY KEY (profile, region)
+        ) STRICT;
+        CREATE TABLE refresh_runs (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            started_at REAL NOT NULL,
+            finished_at REAL NOT NULL,
+            refresh_before REAL
+        ) STRICT;
+        """
+
+    /// Replaces the recorded configuration with `record`, and forgets the logins and attempts of every
+    /// (profile, region) it does not name: an account removed from the config must not stay in `status` for ever.
+    /// Returns the pairs forgotten.
+    @discardableResult
+    public func recordRefresh(_ record: RefreshRecord) throws(CacheError) -> [ProfileRegion] {
+        let keys = Set(record.jobs.map(\.key))
+        return try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                var stale: Set<ProfileRegion> = []
+                for table in ["registry_logins", "attempts"] {
+                    try database.prepare("SELECT DISTINCT profile, region FROM \(table)").query {
+                        row throws(SQLiteError) in
+                        let key = ProfileRegion(profile: row.text(0) ?? "", region: row.text(1) ?? "")
+                        if !keys.contains(key) { stale.insert(key) }
+                    }
+                }
+                for key in stale {
+                    for table in ["registry_logins", "attempts"] {
+                        try database.prepare("DELETE FROM \(table) WHERE profile = ?1 AND region = ?2")
+                            .run([.text(key.profile), .text(key.region)])
+                    }
+                }
+                try database.execute("DELETE FROM configured_jobs")
+                let insert = try database.prepare(
+                    "INSERT OR REPLACE INTO configured_jobs (profile, region, account) VALUES (?1, ?2, ?3)")
+                for job in record.jobs {
+                    try insert.run([.text(job.profile), .text(job.region), .text(job.account)])
+                }
+                try database.prepare(
+                    """
+                    INSERT OR REPLACE INTO refresh_runs (id, started_at, finished_at, refresh_before)
+                    VALUES (1, ?1, ?2, ?3)
+                    """
+                ).run([
+                    .real(record.startedAt.timeIntervalSince1970), .real(record.finishedAt.timeIntervalSince1970),
+                    record.refreshBefore.map { .real($0.seconds) } ?? .null,
+                ])
+                return stale.sorted()
+            }
+        }
+    }
+
+    /// What the last refresh recorded, or nil when no refresh has run against this cache yet.
+    public func lastRefresh() throws(CacheError) -> RefreshRecord? {
+        try withDatabase { database throws(SQLiteError) in
+            var record: RefreshRecord?
+            try database.prepare("SELECT started_at, finished_at, refresh_before FROM refresh_runs WHERE id = 1")
+                .query { row throws(SQLiteError) in
+                    record = RefreshRecord(
+                        jobs: [], refreshBefore: row.text(2).flatMap(Double.init).map { .milliseconds($0 * 1000) },
+                        startedAt: Date(timeIntervalSince1970: row.real(0)),
+                        finishedAt: Date(timeIntervalSince1970: row.real(1)))
+                }
+            guard var found = record else { return nil }
+            try database.prepare("SELECT account, profile, region FROM configured_jobs ORDER BY account, region")
+                .query { row throws(SQLiteError) in
+                    found.jobs.append(
+                        ConfiguredJob(
+                            account: row.text(0) ?? "", profile: row.text(1) ?? "", region: row.text(2) ?? ""))
+                }
+            return found
+        }
+    }
+}
