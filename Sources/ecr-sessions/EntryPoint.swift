@@ -18,7 +18,8 @@ struct Root: AsyncParsableCommand {
 
     /// `ecr-sessions version`: the same as `--version`, for those who type it as a command.
     struct Version: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the version of ecr-sessions.")
+        static let configuration = CommandConfiguration(
+            commandName: "version", abstract: "Print the version of ecr-sessions.")
 
         func run() {
             print(ECRSessionsVersion.current)
