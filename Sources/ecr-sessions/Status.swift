@@ -11,7 +11,7 @@ extension Root {
         var json = false
 
         func run() throws {
-            let context = try ActionContext.live()
+            let context = try ActionContext.live(cacheRecovered: printCacheRecovery)
             let entries = try Actions.Status(context).run()
             if json {
                 print(StatusEntry.json(entries), terminator: "")
