@@ -56,17 +56,17 @@ public final class Cache: Sendable {
             // The busy timeout comes first: checking, switching to WAL and migrating need locks another process may
             // hold.
             database.setBusyTimeout(milliseconds: Self.milliseconds(busyTimeout))
-            // Before anything is written: another program's database must be left as it was.
-            try Self.checkIsOurs(database)
+        } catch {
+            throw CacheError(error)
+        }
+        // Before anything is written: another program's database must be left as it was.
+        try Self.checkIsOurs(database)
+        do {
             // WAL lets `status` read while a refresh writes. NORMAL sync is safe in WAL mode; at worst a power cut
             // loses the last write of a cache.
             try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
-        } catch let error as SQLiteError {
-            throw CacheError(error)
-        } catch let error as CacheError {
-            throw error
         } catch {
-            throw .failed(path: path, reason: "\(error)")
+            throw CacheError(error)
         }
         try Self.migrate(database)
         connection = Mutex(database)
@@ -405,33 +405,43 @@ public final class Cache: Sendable {
     /// Throws `CacheError.corrupt` when `PRAGMA quick_check` finds damage, `CacheError.foreign` for another program's
     /// database; marks one of ours made before the mark existed. SQLite's own "not a database" surfaces here too,
     /// from the first read.
-    static func checkIsOurs(_ database: SQLiteDatabase) throws {
-        var problems: [String] = []
-        try database.prepare("PRAGMA quick_check(3)").query { row throws(SQLiteError) in
-            problems.append(row.text(0) ?? "")
+    static func checkIsOurs(_ database: SQLiteDatabase) throws(CacheError) {
+        let problems: [String]
+        let application: Int64
+        let tables: [String]
+        do {
+            problems = try texts("PRAGMA quick_check(3)", database)
+            application = try integer("PRAGMA application_id", database)
+            tables = try texts(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", database)
+        } catch {
+            throw CacheError(error)
         }
         guard problems == ["ok"] else {
-            throw CacheError.corrupt(
-                path: database.path, reason: "quick_check: " + problems.joined(separator: "; ").prefix(300))
+            throw .corrupt(path: database.path, reason: "quick_check: " + problems.joined(separator: "; ").prefix(300))
         }
-        let application = try integer("PRAGMA application_id", database)
         guard application == 0 || application == Int64(applicationID) else {
-            throw CacheError.foreign(
-                path: database.path, reason: "its application_id is \(application), not \(applicationID)")
-        }
-        var tables: [String] = []
-        try database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").query {
-            row throws(SQLiteError) in tables.append(row.text(0) ?? "")
+            throw .foreign(path: database.path, reason: "its application_id is \(application), not \(applicationID)")
         }
         let strangers = tables.filter { !ownTables.contains($0) }.sorted()
         guard strangers.isEmpty else {
-            throw CacheError.foreign(
+            throw .foreign(
                 path: database.path,
                 reason: "it holds tables ecr-sessions never made: " + strangers.prefix(5).joined(separator: ", "))
         }
-        if application == 0, !tables.isEmpty, try userVersion(database) <= migrations.count {
-            try database.execute("PRAGMA application_id = \(applicationID)")
+        do {
+            if application == 0, !tables.isEmpty, try userVersion(database) <= migrations.count {
+                try database.execute("PRAGMA application_id = \(applicationID)")
+            }
+        } catch {
+            throw CacheError(error)
         }
+    }
+
+    private static func texts(_ sql: String, _ database: SQLiteDatabase) throws(SQLiteError) -> [String] {
+        var values: [String] = []
+        try database.prepare(sql).query { row throws(SQLiteError) in values.append(row.text(0) ?? "") }
+        return values
     }
 
     // MARK: Helpers
