@@ -91,3 +91,20 @@ extension RefreshProcessTests {
         #expect(auths.keys.filter { $0.contains(".dkr.ecr.") }.count == 2, "the other accounts are logged in")
     }
 }
+
+/// A cache the user may not open is no damage: it stays where it is and the command stops with what to do.
+extension PermissionTests {
+    @Test func aCacheFileThatCannotBeOpenedIsNotMovedAside() throws {
+        defer { sandbox.remove() }
+        let state = sandbox.home.path + "/.local/state/ecr-sessions"
+        _ = try Cache(path: state + "/cache.sqlite3")
+        #expect(chmod(state + "/cache.sqlite3", 0) == 0)
+
+        let result = try runUnprivileged("status")
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains("own the state directory"), "\(result)")
+        #expect(!result.stderr.contains("warning:"), "\(result)")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: state)
+        #expect(entries.contains("cache.sqlite3") && !entries.contains { $0.contains("broken") }, "\(entries)")
+    }
+}
