@@ -32,7 +32,7 @@ private func existingCache(in directory: TemporaryDirectory) throws -> String {
 
 /// The ways a cache file is found damaged, each made from a real cache at `path`.
 enum Damage: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case truncated, randomBytes, zeroBytes, directory, newerSchema, foreignTables, foreignApplicationID
+    case truncated, randomBytes, zeroBytes, directory, newerSchema, missingTable, foreignTables, foreignApplicationID
 
     var testDescription: String { rawValue }
 
@@ -52,6 +52,8 @@ enum Damage: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try FileManager.default.createDirectory(atPath: path + "/inside", withIntermediateDirectories: true)
         case .newerSchema:
             try SQLiteDatabase(path: path).execute("PRAGMA user_version = 99")
+        case .missingTable:
+            try SQLiteDatabase(path: path).execute("DROP TABLE user_logins")
         case .foreignTables:
             try FileManager.default.removeItem(atPath: path)
             try CacheFile.prepare(path)

@@ -60,7 +60,7 @@ public final class Cache: Sendable {
             throw CacheError(error)
         }
         // Before anything is written: another program's database must be left as it was.
-        try Self.checkIsOurs(database)
+        let tables = try Self.checkIsOurs(database)
         do {
             // WAL lets `status` read while a refresh writes. NORMAL sync is safe in WAL mode; at worst a power cut
             // loses the last write of a cache.
@@ -68,7 +68,14 @@ public final class Cache: Sendable {
         } catch {
             throw CacheError(error)
         }
-        try Self.migrate(database)
+        // Tables just made by the migrations are all there; an up-to-date file missing one has lost it. Read again
+        // before saying so: another process may have migrated since the check.
+        if try Self.migrate(database) == 0, !tables.isEmpty, !Self.latestTables.isSubset(of: tables) {
+            let missing = Self.latestTables.subtracting(try Self.tables(database))
+            guard missing.isEmpty else {
+                throw .corrupt(path: path, reason: "its tables \(missing.sorted().joined(separator: ", ")) are missing")
+            }
+        }
         connection = Mutex(database)
     }
 
@@ -397,26 +404,32 @@ public final class Cache: Sendable {
     static let applicationID: Int32 = 0x4543_5253
 
     /// Every table any migration creates: a database holding others is another program's.
-    static let ownTables: Set<String> = Set(
-        migrations.flatMap { migration in
-            migration.components(separatedBy: "CREATE TABLE ").dropFirst().map { String($0.prefix { $0 != " " }) }
-        })
+    static let ownTables: Set<String> = Set(migrations.flatMap { tableNames(after: "CREATE TABLE ", in: $0) })
+
+    /// The tables of a database with every migration applied.
+    static let latestTables: Set<String> = migrations.reduce(into: Set<String>()) { tables, migration in
+        tables.formUnion(tableNames(after: "CREATE TABLE ", in: migration))
+        tables.subtract(tableNames(after: "DROP TABLE ", in: migration))
+    }
+
+    private static func tableNames(after keyword: String, in migration: String) -> [String] {
+        migration.components(separatedBy: keyword).dropFirst().map { String($0.prefix { $0 != " " && $0 != ";" }) }
+    }
 
     /// Throws `CacheError.corrupt` when `PRAGMA quick_check` finds damage, `CacheError.foreign` for another program's
     /// database; marks one of ours made before the mark existed. SQLite's own "not a database" surfaces here too,
-    /// from the first read.
-    static func checkIsOurs(_ database: SQLiteDatabase) throws(CacheError) {
+    /// from the first read. Returns the tables found.
+    @discardableResult
+    static func checkIsOurs(_ database: SQLiteDatabase) throws(CacheError) -> Set<String> {
         let problems: [String]
         let application: Int64
-        let tables: [String]
         do {
             problems = try texts("PRAGMA quick_check(3)", database)
             application = try integer("PRAGMA application_id", database)
-            tables = try texts(
-                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", database)
         } catch {
             throw CacheError(error)
         }
+        let tables = try Self.tables(database)
         guard problems == ["ok"] else {
             throw .corrupt(path: database.path, reason: "quick_check: " + problems.joined(separator: "; ").prefix(300))
         }
@@ -433,6 +446,16 @@ public final class Cache: Sendable {
             if application == 0, !tables.isEmpty, try userVersion(database) <= migrations.count {
                 try database.execute("PRAGMA application_id = \(applicationID)")
             }
+        } catch {
+            throw CacheError(error)
+        }
+        return tables
+    }
+
+    private static func tables(_ database: SQLiteDatabase) throws(CacheError) -> Set<String> {
+        do {
+            return Set(
+                try texts("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", database))
         } catch {
             throw CacheError(error)
         }
