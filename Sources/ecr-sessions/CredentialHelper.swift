@@ -39,7 +39,7 @@ extension Root {
         /// Runs one helper action; any error is answered the protocol's way (`fail`).
         static func answer<Answer>(_ body: (Actions.CredentialHelper) async throws -> Answer) async throws -> Answer {
             do {
-                return try await body(Actions.CredentialHelper(ActionContext.live()))
+                return try await body(Actions.CredentialHelper(ActionContext.live(cacheRecovered: printCacheRecovery)))
             } catch {
                 throw fail("\(error)")
             }

@@ -15,7 +15,8 @@ extension Root {
         var region: String?
 
         func run() async throws {
-            print(try await Actions.LoginPassword(ActionContext.live()).run(profile: profile, region: region))
+            let context = try ActionContext.live(cacheRecovered: printCacheRecovery)
+            print(try await Actions.LoginPassword(context).run(profile: profile, region: region))
         }
     }
 }

@@ -12,6 +12,6 @@ struct GlobalOptions: ParsableArguments {
 
     /// The actions' context for this process.
     func context() throws(ClockError) -> ActionContext {
-        try ActionContext.live(configPath: config)
+        try ActionContext.live(configPath: config, cacheRecovered: printCacheRecovery)
     }
 }

@@ -66,3 +66,8 @@ func printLoginProblems(_ report: LoginReport, includingTargetErrors: Bool = tru
         for failure in report.targetErrors { printError("error: \(failure)") }
     }
 }
+
+/// The one warning for a cache that was unusable and replaced by a new one: the command goes on, the user is told.
+@Sendable func printCacheRecovery(_ recovery: CacheRecovery) {
+    printError("warning: \(recovery)")
+}

@@ -48,7 +48,7 @@ extension Root {
         func run() throws {
             let warnWithin = within.flatMap(Duration.init(configurationText:))
             guard check else {
-                let context = try ActionContext.live()
+                let context = try ActionContext.live(cacheRecovered: printCacheRecovery)
                 let report = try Actions.Status(context).report(warnWithin: warnWithin)
                 if json {
                     print(report.json, terminator: "")
@@ -62,7 +62,8 @@ extension Root {
             // A monitoring check never exits 2 for a cache it cannot read: that is "unknown", 3.
             let report: StatusReport
             do {
-                report = try Actions.Status(try ActionContext.live()).report(warnWithin: warnWithin)
+                report = try Actions.Status(try ActionContext.live(cacheRecovered: printCacheRecovery)).report(
+                    warnWithin: warnWithin)
             } catch {
                 print("ECR-SESSIONS \(CheckOutcome.unknown.label) - \(StatusText.oneLine("\(error)"))")
                 throw ExitCode(CheckOutcome.unknown.rawValue)

@@ -23,9 +23,16 @@ enum AWSTimestamp {
         epoch(json, unitsPerSecond: 1000)
     }
 
+    /// The latest time an answer may name: 9999-12-31T23:59:59Z. Later ones are no time a service means, and dates
+    /// past it cannot be written as ISO 8601 nor told apart from each other in a Double's seconds.
+    static let latest = Date(timeIntervalSince1970: 253_402_300_799)
+
+    /// Nil for what is not a number of seconds between 1970 and `latest`.
     private static func epoch(_ json: Any?, unitsPerSecond: Double) -> Date? {
-        guard let number = (json as? NSNumber)?.doubleValue, number.isFinite else { return nil }
-        return Date(timeIntervalSince1970: number / unitsPerSecond)
+        guard let number = (json as? NSNumber)?.doubleValue else { return nil }
+        let seconds = number / unitsPerSecond
+        guard seconds.isFinite, (0...latest.timeIntervalSince1970).contains(seconds) else { return nil }
+        return Date(timeIntervalSince1970: seconds)
     }
 }
 

@@ -13,13 +13,16 @@ public final class ActionContext: Sendable {
     public let retry: RetryPolicy
     /// Where logins can be written, and how to reopen a target from its undo record.
     public let targets: TargetCatalog
+    /// Told once when the cache was unusable and was replaced by a new one, for the command line to warn about.
+    public let cacheRecovered: @Sendable (CacheRecovery) -> Void
     private let openedCache = Mutex<Cache?>(nil)
     private let loadedProfiles = FileBackedValue<AWSProfiles>()
     private let loadedConfiguration = FileBackedValue<Configuration?>()
 
     public init(
         environment: Environment, clock: any WallClock, transport: any HTTPTransport, configPath: String? = nil,
-        retry: RetryPolicy = RetryPolicy(), targets: TargetCatalog = .standard
+        retry: RetryPolicy = RetryPolicy(), targets: TargetCatalog = .standard,
+        cacheRecovered: @escaping @Sendable (CacheRecovery) -> Void = { _ in }
     ) {
         self.environment = environment
         self.clock = clock
@@ -27,15 +30,18 @@ public final class ActionContext: Sendable {
         self.configPath = configPath
         self.retry = retry
         self.targets = targets
+        self.cacheRecovered = cacheRecovered
     }
 
     /// The context of this process: its environment, the system clock (or `ECR_SESSIONS_FAKE_NOW`) and libcurl.
-    public static func live(environment: Environment = .current, configPath: String? = nil) throws(ClockError)
-        -> ActionContext
-    {
+    public static func live(
+        environment: Environment = .current, configPath: String? = nil,
+        cacheRecovered: @escaping @Sendable (CacheRecovery) -> Void = { _ in }
+    ) throws(ClockError) -> ActionContext {
         ActionContext(
             environment: environment, clock: try environment.clock(),
-            transport: CurlTransport(settings: CurlSettings(environment: environment)), configPath: configPath)
+            transport: CurlTransport(settings: CurlSettings(environment: environment)), configPath: configPath,
+            cacheRecovered: cacheRecovered)
     }
 
     /// Where the config file is looked for.
@@ -64,17 +70,23 @@ public final class ActionContext: Sendable {
 
     /// The AWS config and credentials files' paths.
     var awsFilePaths: [String] {
-        [AWSProfiles.configFilePath(environment: environment), AWSProfiles.credentialsFilePath(environment: environment)]
+        [
+            AWSProfiles.configFilePath(environment: environment),
+            AWSProfiles.credentialsFilePath(environment: environment),
+        ]
     }
 
-    /// The SQLite cache, opened on first use.
+    /// The SQLite cache, opened on first use; a damaged one is moved aside for a new one (see `Cache.healing`) and
+    /// `cacheRecovered` told, so that cron's renewals go on.
     public func cache() throws(CacheError) -> Cache {
-        try openedCache.withLock { (cache: inout Cache?) throws(CacheError) -> Cache in
-            if let cache { return cache }
-            let opened = try Cache(path: Cache.defaultPath(environment: environment))
+        let opened = try openedCache.withLock { (cache: inout Cache?) throws(CacheError) -> (Cache, Bool) in
+            if let cache { return (cache, false) }
+            let opened = try Cache.healing(path: Cache.defaultPath(environment: environment), now: clock.now())
             cache = opened
-            return opened
+            return (opened, true)
         }
+        if opened.1, let recovery = opened.0.recovery { cacheRecovered(recovery) }
+        return opened.0
     }
 
     /// The accounts to keep logged in: the config file's, else one per profile of the AWS files.

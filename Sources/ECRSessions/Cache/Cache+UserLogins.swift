@@ -87,4 +87,3 @@ extension Cache {
         "[" + strings.map(JSONText.quoted).joined(separator: ",") + "]"
     }
 }
-

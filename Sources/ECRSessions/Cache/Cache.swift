@@ -15,6 +15,8 @@ import Synchronization
 public final class Cache: Sendable {
     /// The database file.
     public let path: String
+    /// Set when the file found at `path` was unusable and was moved aside for this new one (`Cache.healing`).
+    public let recovery: CacheRecovery?
     private let connection: Mutex<SQLiteDatabase>
 
     /// How many attempts are kept per (profile, region): enough for `status` and debugging, while a cron job running
@@ -36,22 +38,44 @@ public final class Cache: Sendable {
 
     /// Opens the cache at `path`, creating it (directories 0700, file 0600) and bringing its schema up to date.
     ///
+    /// A file that is not a sound SQLite database of ours is refused, untouched: `CacheError.damage` says so, and
+    /// `Cache.healing` moves such a file aside instead.
+    ///
     /// - Parameter busyTimeout: how long to wait for another process that holds the write lock.
-    public init(path: String, busyTimeout: Duration = .seconds(10)) throws(CacheError) {
+    public convenience init(path: String, busyTimeout: Duration = .seconds(10)) throws(CacheError) {
+        try self.init(path: path, busyTimeout: busyTimeout, recovery: nil)
+    }
+
+    init(path: String, busyTimeout: Duration, recovery: CacheRecovery?) throws(CacheError) {
         self.path = path
+        self.recovery = recovery
         try CacheFile.prepare(path)
         let database: SQLiteDatabase
         do {
             database = try SQLiteDatabase(path: path)
-            // The busy timeout comes first: switching to WAL and migrating both need locks another process may hold.
+            // The busy timeout comes first: checking, switching to WAL and migrating need locks another process may
+            // hold.
             database.setBusyTimeout(milliseconds: Self.milliseconds(busyTimeout))
+        } catch {
+            throw CacheError(error)
+        }
+        // Before anything is written: another program's database must be left as it was.
+        let tables = try Self.checkIsOurs(database)
+        do {
             // WAL lets `status` read while a refresh writes. NORMAL sync is safe in WAL mode; at worst a power cut
             // loses the last write of a cache.
             try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
         } catch {
             throw CacheError(error)
         }
-        try Self.migrate(database)
+        // Tables just made by the migrations are all there; an up-to-date file missing one has lost it. Read again
+        // before saying so: another process may have migrated since the check.
+        if try Self.migrate(database) == 0, !tables.isEmpty, !Self.latestTables.isSubset(of: tables) {
+            let missing = Self.latestTables.subtracting(try Self.tables(database))
+            guard missing.isEmpty else {
+                throw .corrupt(path: path, reason: "its tables \(missing.sorted().joined(separator: ", ")) are missing")
+            }
+        }
         connection = Mutex(database)
     }
 
@@ -59,7 +83,8 @@ public final class Cache: Sendable {
 
     /// Stores `login`, replacing the one for the same profile, region and registry.
     ///
-    /// Throws `CacheError.tokenAlreadyExpired`, writing nothing, when the token expires no later than it was fetched.
+    /// Throws `CacheError.tokenAlreadyExpired`, writing nothing, when the token expires no later than it was fetched,
+    /// and `CacheError.implausibleExpiry` when it claims to live longer than `RegistryLogin.longestLifetime`.
     public func save(_ login: RegistryLogin) throws(CacheError) {
         try save([login])
     }
@@ -78,6 +103,13 @@ public final class Cache: Sendable {
     private func save(_ logins: [RegistryLogin], replacingProfile profile: String?, region: String?)
         throws(CacheError)
     {
+        // Absurd first: the already-expired error shows its dates, and NaN is no date to show.
+        if let absurd = logins.first(where: {
+            !$0.expiresAt.timeIntervalSince1970.isFinite
+                || $0.expiresAt.timeIntervalSince($0.fetchedAt) > RegistryLogin.longestLifetime
+        }) {
+            throw .implausibleExpiry(registry: absurd.registry)
+        }
         if let expired = logins.first(where: { $0.expiresAt <= $0.fetchedAt }) {
             throw .tokenAlreadyExpired(
                 registry: expired.registry, expiresAt: expired.expiresAt, fetchedAt: expired.fetchedAt)
@@ -123,8 +155,10 @@ public final class Cache: Sendable {
         try readLogins(
             """
             SELECT \(Self.loginColumns) FROM registry_logins WHERE profile = ?1 AND region = ?2 AND expires_at > ?3
+            AND expires_at <= fetched_at + ?4
             ORDER BY expires_at DESC, registry LIMIT 1
-            """, [.text(profile), .text(region), .real(date.timeIntervalSince1970)]
+            """,
+            [.text(profile), .text(region), .real(date.timeIntervalSince1970), .real(RegistryLogin.longestLifetime)]
         ).first
     }
 
@@ -358,7 +392,7 @@ public final class Cache: Sendable {
                     for migration in migrations[version...] {
                         try database.execute(migration)
                     }
-                    try database.execute("PRAGMA user_version = \(latest)")
+                    try database.execute("PRAGMA user_version = \(latest); PRAGMA application_id = \(applicationID)")
                     return (version, latest - version)
                 }
         } catch {
@@ -369,11 +403,82 @@ public final class Cache: Sendable {
     }
 
     private static func userVersion(_ database: SQLiteDatabase) throws(SQLiteError) -> Int {
-        var version = 0
-        try database.prepare("PRAGMA user_version").query { row throws(SQLiteError) in
-            version = Int(row.integer(0))
+        Int(try integer("PRAGMA user_version", database))
+    }
+
+    private static func integer(_ sql: String, _ database: SQLiteDatabase) throws(SQLiteError) -> Int64 {
+        var value: Int64 = 0
+        try database.prepare(sql).query { row throws(SQLiteError) in value = row.integer(0) }
+        return value
+    }
+
+    // MARK: Ownership
+
+    /// `PRAGMA application_id` of every cache file ("ECRS"), so that another program's SQLite file is told apart.
+    static let applicationID: Int32 = 0x4543_5253
+
+    /// Every table any migration creates: a database holding others is another program's.
+    static let ownTables: Set<String> = Set(migrations.flatMap { tableNames(after: "CREATE TABLE ", in: $0) })
+
+    /// The tables of a database with every migration applied.
+    static let latestTables: Set<String> = migrations.reduce(into: Set<String>()) { tables, migration in
+        tables.formUnion(tableNames(after: "CREATE TABLE ", in: migration))
+        tables.subtract(tableNames(after: "DROP TABLE ", in: migration))
+    }
+
+    private static func tableNames(after keyword: String, in migration: String) -> [String] {
+        migration.components(separatedBy: keyword).dropFirst().map { String($0.prefix { $0 != " " && $0 != ";" }) }
+    }
+
+    /// Throws `CacheError.corrupt` when `PRAGMA quick_check` finds damage, `CacheError.foreign` for another program's
+    /// database; marks one of ours made before the mark existed. SQLite's own "not a database" surfaces here too,
+    /// from the first read. Returns the tables found.
+    @discardableResult
+    static func checkIsOurs(_ database: SQLiteDatabase) throws(CacheError) -> Set<String> {
+        let problems: [String]
+        let application: Int64
+        do {
+            problems = try texts("PRAGMA quick_check(3)", database)
+            application = try integer("PRAGMA application_id", database)
+        } catch {
+            throw CacheError(error)
         }
-        return version
+        let tables = try Self.tables(database)
+        guard problems == ["ok"] else {
+            throw .corrupt(path: database.path, reason: "quick_check: " + problems.joined(separator: "; ").prefix(300))
+        }
+        guard application == 0 || application == Int64(applicationID) else {
+            throw .foreign(path: database.path, reason: "its application_id is \(application), not \(applicationID)")
+        }
+        let strangers = tables.filter { !ownTables.contains($0) }.sorted()
+        guard strangers.isEmpty else {
+            throw .foreign(
+                path: database.path,
+                reason: "it holds tables ecr-sessions never made: " + strangers.prefix(5).joined(separator: ", "))
+        }
+        do {
+            if application == 0, !tables.isEmpty, try userVersion(database) <= migrations.count {
+                try database.execute("PRAGMA application_id = \(applicationID)")
+            }
+        } catch {
+            throw CacheError(error)
+        }
+        return tables
+    }
+
+    private static func tables(_ database: SQLiteDatabase) throws(CacheError) -> Set<String> {
+        do {
+            return Set(
+                try texts("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", database))
+        } catch {
+            throw CacheError(error)
+        }
+    }
+
+    private static func texts(_ sql: String, _ database: SQLiteDatabase) throws(SQLiteError) -> [String] {
+        var values: [String] = []
+        try database.prepare(sql).query { row throws(SQLiteError) in values.append(row.text(0) ?? "") }
+        return values
     }
 
     // MARK: Helpers
@@ -389,14 +494,26 @@ public final class Cache: Sendable {
     ) throws(SQLiteError) -> [RegistryLogin] {
         var logins: [RegistryLogin] = []
         try database.prepare(sql).query(values) { row throws(SQLiteError) in
+            // A row written before expiries were bounded (or by hand) may claim year 10000: read it as expired when
+            // fetched, so it is renewed and shown as expired instead of trusted forever.
+            let fetchedAt = Date(
+                timeIntervalSince1970: min(max(row.real(6), 0), AWSTimestamp.latest.timeIntervalSince1970))
+            let stored = Date(timeIntervalSince1970: row.real(5))
             logins.append(
                 RegistryLogin(
                     profile: row.text(0) ?? "", accountID: row.text(3) ?? "", region: row.text(1) ?? "",
                     registry: row.text(2) ?? "", token: AuthorizationToken(encoded: row.text(4) ?? ""),
-                    expiresAt: Date(timeIntervalSince1970: row.real(5)),
-                    fetchedAt: Date(timeIntervalSince1970: row.real(6))))
+                    expiresAt: isPlausible(expiresAt: stored, fetchedAt: fetchedAt) ? stored : fetchedAt,
+                    fetchedAt: fetchedAt))
         }
         return logins
+    }
+
+    /// Whether a token fetched at `fetchedAt` can really expire at `expiresAt`: later, and within
+    /// `RegistryLogin.longestLifetime` (false for NaN and infinities too).
+    private static func isPlausible(expiresAt: Date, fetchedAt: Date) -> Bool {
+        let lifetime = expiresAt.timeIntervalSince(fetchedAt)
+        return lifetime > 0 && lifetime <= RegistryLogin.longestLifetime
     }
 
     /// Runs `body` with the connection held, mapping SQLite's errors to `CacheError`.

@@ -54,7 +54,7 @@ public struct ECRClient: Sendable {
         }
         var tokens: [AuthorizationData] = []
         for entry in list {
-            tokens.append(try authorizationData(entry, defaultEndpoint: nil, from: endpoint))
+            tokens.append(try authorizationData(entry, service: .privateECR(region: region), from: endpoint))
         }
         return tokens
     }
@@ -69,15 +69,18 @@ public struct ECRClient: Sendable {
         guard let entry = answer["authorizationData"] as? [String: Any] else {
             throw ECRError(.malformedResponse, detail: "ECR Public returned no authorizationData")
         }
-        return try authorizationData(entry, defaultEndpoint: "https://public.ecr.aws", from: endpoint)
+        return try authorizationData(entry, service: .publicECR, from: endpoint)
     }
 
-    private func authorizationData(_ entry: [String: Any], defaultEndpoint: String?, from endpoint: URL)
+    /// One entry of an answer, checked before anything of it is used: its registry (`RegistryEndpoint`), a token
+    /// of user `AWS`, and an expiry after now and at most `RegistryLogin.longestLifetime` away.
+    /// ECR Public's answer names no `proxyEndpoint`: its one registry is implied.
+    private func authorizationData(_ entry: [String: Any], service: RegistryEndpoint.Service, from endpoint: URL)
         throws(ECRError) -> AuthorizationData
     {
         let host = endpoint.host ?? "?"
-        guard let token = entry["authorizationToken"] as? String, !token.isEmpty,
-            let expiresAt = AWSTimestamp.epochSeconds(entry["expiresAt"]),
+        let defaultEndpoint = service == .publicECR ? "https://public.ecr.aws" : nil
+        guard let token = entry["authorizationToken"] as? String, !token.isEmpty, entry["expiresAt"] != nil,
             let proxyEndpoint = entry["proxyEndpoint"] as? String ?? defaultEndpoint
         else {
             throw ECRError(
@@ -85,18 +88,39 @@ public struct ECRClient: Sendable {
                 detail:
                     "ECR at \(host) returned authorizationData without authorizationToken, expiresAt or proxyEndpoint")
         }
+        let registry = try RegistryEndpoint.host(of: proxyEndpoint, service: service, api: endpoint)
+        guard let expiresAt = AWSTimestamp.epochSeconds(entry["expiresAt"]) else {
+            let value = RegistryEndpoint.quoted("\(entry["expiresAt"] ?? "")")
+            throw ECRError(
+                .implausibleExpiry,
+                detail: "ECR at \(host) returned expiresAt \(value) for \(registry), which is not a time")
+        }
         let data = AuthorizationData(
             token: AuthorizationToken(encoded: token), expiresAt: expiresAt, proxyEndpoint: proxyEndpoint)
-        guard data.token.credentials != nil else {
+        guard let credentials = data.token.credentials else {
             throw ECRError(
                 .malformedResponse, detail: "ECR at \(host) returned a token that is not base64 of user:password")
+        }
+        guard credentials.username == "AWS" else {
+            throw ECRError(
+                .malformedResponse,
+                detail:
+                    "ECR at \(host) returned a token for \(registry) whose user is not AWS, as every ECR token's is; "
+                    + "it was not used")
         }
         let now = clock.now()
         guard data.expiresAt > now else {
             throw ECRError(
                 .tokenAlreadyExpired,
+                detail: "\(registry): expires \(data.expiresAt.formatted(.iso8601)), now is \(now.formatted(.iso8601))")
+        }
+        guard data.expiresAt.timeIntervalSince(now) <= RegistryLogin.longestLifetime else {
+            throw ECRError(
+                .implausibleExpiry,
                 detail:
-                    "\(data.registryHost): expires \(data.expiresAt.formatted(.iso8601)), now is \(now.formatted(.iso8601))"
+                    "ECR at \(host) returned a token for \(registry) that expires "
+                    + "\(data.expiresAt.formatted(.iso8601)), more than \(Int(RegistryLogin.longestLifetime / 86_400)) "
+                    + "days from now (\(now.formatted(.iso8601)))"
             )
         }
         return data

@@ -21,6 +21,10 @@ public struct ECRError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidEndpoint
         /// The token ECR returned expires before now: the clock is probably wrong.
         case tokenAlreadyExpired
+        /// The token's expiry is not a time, or further away than any ECR token lives.
+        case implausibleExpiry
+        /// The answer names a registry that is not one of this ECR's (see `RegistryEndpoint`).
+        case unexpectedRegistry
         /// Any other error code from the service.
         case service(code: String)
     }
@@ -52,6 +56,12 @@ public struct ECRError: Error, Sendable, Equatable, CustomStringConvertible {
             detail
         case .tokenAlreadyExpired:
             "ECR returned a token that already expired (\(detail)); is this machine's clock right?"
+        case .implausibleExpiry:
+            "\(detail); the token was not used. ECR tokens live 12 hours: is this machine's clock right, and is the "
+                + "ECR endpoint setting (endpoint_url, AWS_ENDPOINT_URL_ECR) really ECR?"
+        case .unexpectedRegistry:
+            "\(detail); nothing was written for it. Check the ECR endpoint setting (endpoint_url, "
+                + "AWS_ENDPOINT_URL_ECR): it should be ECR's API"
         case .service(let code):
             "\(code): \(detail)"
         }

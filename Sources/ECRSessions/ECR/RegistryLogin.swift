@@ -34,6 +34,10 @@ public struct RegistryLogin: Sendable, Equatable {
     public var expiresAt: Date
     public var fetchedAt: Date
 
+    /// The longest a token is believed to live. ECR's live 12 hours; a week leaves room for a machine whose clock is
+    /// days behind while still refusing (and renewing) the year-10000 expiries a broken endpoint may claim.
+    public static let longestLifetime: TimeInterval = 7 * 86_400
+
     public init(
         profile: String, accountID: String, region: String, registry: String, token: AuthorizationToken,
         expiresAt: Date, fetchedAt: Date
