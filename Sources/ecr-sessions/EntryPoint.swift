@@ -11,7 +11,7 @@ struct Root: AsyncParsableCommand {
             + "bad configuration (nothing changed).",
         subcommands: [
             Accounts.self, Refresh.self, Daemon.self, Status.self, GetLoginPassword.self, Login.self, Logout.self,
-            CredentialHelper.self, Timer.self,
+            CredentialHelper.self, KubeletCredentialProvider.self, Timer.self,
         ]
     )
 
