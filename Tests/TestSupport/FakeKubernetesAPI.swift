@@ -193,9 +193,41 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
                     return "a data value is not base64"
             return None
 
+        # Legacy discovery, enough for kubectl to map the kinds under deploy/ to resources (namespaced or not).
+        RESOURCES = {
+            "v1": [("namespaces", "Namespace", False), ("serviceaccounts", "ServiceAccount", True),
+                   ("configmaps", "ConfigMap", True), ("secrets", "Secret", True)],
+            "apps/v1": [("deployments", "Deployment", True)],
+            "batch/v1": [("cronjobs", "CronJob", True)],
+            "rbac.authorization.k8s.io/v1": [("roles", "Role", True), ("rolebindings", "RoleBinding", True)],
+        }
+
+        def discovery(path):
+            verbs = ["create", "delete", "get", "list", "patch", "update", "watch"]
+            if path == "/api":
+                return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+                    {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:%d" % port}]}
+            if path == "/apis":
+                groups = []
+                for gv in RESOURCES:
+                    if "/" in gv:
+                        group, version = gv.split("/")
+                        entry = {"groupVersion": gv, "version": version}
+                        groups.append({"name": group, "versions": [entry], "preferredVersion": entry})
+                return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+            gv = path[len("/api/"):] if path.startswith("/api/") else path[len("/apis/"):]
+            if path.startswith("/api") and gv in RESOURCES and path in ("/api/" + gv, "/apis/" + gv):
+                return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": [
+                    {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind, "verbs": verbs}
+                    for name, kind, namespaced in RESOURCES[gv]]}
+            return None
+
         def handle(method, path, headers, body):
             if headers.get("Authorization") != "Bearer " + token:
                 return status(401, "Unauthorized", "Unauthorized")
+            path = path.split("?")[0]
+            if method == "GET" and discovery(path) is not None:
+                return 200, discovery(path)
             match = PATH.match(path)
             if not match or (method == "POST") == (match.group(2) is not None):
                 return status(404, "NotFound", "the server could not find the requested resource")
