@@ -30,9 +30,10 @@ import Testing
             kubeconfig: kubeconfig, home: sandbox.home.path)
 
         #expect(result.status == 0, "\(result)")
-        // One JSON object per manifest, one after another: read them as the items of one array.
+        // One JSON object per manifest, one after another (older kubectl: one List of them).
         let objects = "[" + result.stdout.replacingOccurrences(of: "\n}\n{", with: "\n},\n{") + "]"
-        let items = try #require(JSONSerialization.jsonObject(with: Data(objects.utf8)) as? [[String: Any]])
+        var items = try #require(JSONSerialization.jsonObject(with: Data(objects.utf8)) as? [[String: Any]])
+        if items.count == 1, let list = items[0]["items"] as? [[String: Any]] { items = list }
         func object(_ kind: String) throws -> [String: Any] {
             try #require(items.first { $0["kind"] as? String == kind }, "no \(kind) in deploy/kubernetes")
         }
