@@ -10,7 +10,10 @@ import Testing
     @Test(arguments: [
         ("111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/app:1", "111122223333.dkr.ecr.eu-west-1.amazonaws.com"),
         ("111122223333.dkr.ecr-fips.us-east-1.amazonaws.com/app", "111122223333.dkr.ecr-fips.us-east-1.amazonaws.com"),
-        ("111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app@sha256:0", "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn"),
+        (
+            "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app@sha256:0",
+            "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn"
+        ),
         ("111122223333.dkr.ecr.us-iso-east-1.c2s.ic.gov/a/b/c", "111122223333.dkr.ecr.us-iso-east-1.c2s.ic.gov"),
         ("public.ecr.aws/nginx/nginx:latest", "public.ecr.aws"),
         ("https://Public.ECR.aws/x", "public.ecr.aws"),
@@ -21,15 +24,21 @@ import Testing
     }
 
     @Test func aRequestGivesItsVersionAndImage() throws {
-        let request = #"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1beta1","kind":"CredentialProviderRequest","image":"public.ecr.aws/a"}"#
+        let request =
+            #"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1beta1","kind":"CredentialProviderRequest","#
+            + #""image":"public.ecr.aws/a"}"#
         let parsed = try Provider.parse(Data(request.utf8))
         #expect(parsed.apiVersion == "credentialprovider.kubelet.k8s.io/v1beta1")
         #expect(parsed.image == "public.ecr.aws/a")
     }
 
     @Test func anUnknownVersionIsNamed() {
-        let request = #"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1alpha1","kind":"CredentialProviderRequest","image":"x"}"#
-        #expect(throws: KubeletCredentialProviderError.unsupportedAPIVersion("credentialprovider.kubelet.k8s.io/v1alpha1")) {
+        let request =
+            #"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1alpha1","kind":"CredentialProviderRequest","#
+            + #""image":"x"}"#
+        #expect(
+            throws: KubeletCredentialProviderError.unsupportedAPIVersion("credentialprovider.kubelet.k8s.io/v1alpha1")
+        ) {
             try Provider.parse(Data(request.utf8))
         }
     }

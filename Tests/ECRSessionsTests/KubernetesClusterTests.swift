@@ -113,12 +113,19 @@ import Testing
         let auths: [String: Any] = [
             "b.example": ["username": "AWS", "password": "pw", "auth": "QVdTOnB3"], "a.example": ["auth": "eA=="],
         ]
-        let text = Data(base64Encoded: KubernetesSecret.dockerConfigJSON(auths)).map { String(decoding: $0, as: UTF8.self) }
+        let text = Data(base64Encoded: KubernetesSecret.dockerConfigJSON(auths)).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         #expect(
-            text == #"{"auths":{"a.example":{"auth":"eA=="},"b.example":{"username":"AWS","password":"pw","auth":"QVdTOnB3"}}}"#)
+            text
+                == #"{"auths":{"a.example":{"auth":"eA=="},"#
+                + #""b.example":{"username":"AWS","password":"pw","auth":"QVdTOnB3"}}}"#
+        )
     }
 
-    @Test(arguments: [("team-a", 63, true), ("Team", 63, false), ("-a", 63, false), ("a.b", 63, false), ("a.b", 253, true)])
+    @Test(arguments: [
+        ("team-a", 63, true), ("Team", 63, false), ("-a", 63, false), ("a.b", 63, false), ("a.b", 253, true),
+    ])
     func namesAreKubernetesNames(name: String, maxLength: Int, valid: Bool) {
         #expect(KubernetesSecret.isName(name, maxLength: maxLength) == valid)
     }
@@ -144,9 +151,10 @@ import Testing
         #expect(provider["args"]?.items.compactMap(\.text) == ["kubelet-credential-provider"])
         #expect(Actions.KubeletCredentialProvider.apiVersions.contains(provider["apiVersion"]?.text ?? ""))
         let patterns = provider["matchImages"]?.items.compactMap(\.text) ?? []
-        for region in ["eu-west-1", "us-gov-west-1", "cn-north-1", "us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1",
-            "us-isof-south-1"]
-        {
+        for region in [
+            "eu-west-1", "us-gov-west-1", "cn-north-1", "us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1",
+            "us-isof-south-1",
+        ] {
             let host = "111122223333.dkr.ecr.\(region).\(Partition(region: region).dnsSuffix)"
             #expect(matches(host, patterns), "\(host)")
         }

@@ -37,9 +37,10 @@ import Testing
         func object(_ kind: String) throws -> [String: Any] {
             try #require(items.first { $0["kind"] as? String == kind }, "no \(kind) in deploy/kubernetes")
         }
-        #expect(Set(items.compactMap { $0["kind"] as? String }).isSuperset(of: [
-            "Namespace", "ServiceAccount", "ConfigMap", "Role", "RoleBinding", "Deployment",
-        ]))
+        #expect(
+            Set(items.compactMap { $0["kind"] as? String }).isSuperset(of: [
+                "Namespace", "ServiceAccount", "ConfigMap", "Role", "RoleBinding", "Deployment",
+            ]))
 
         // The config is one ecr-sessions reads, and names the Secret the Role is limited to.
         let config = try #require((try object("ConfigMap")["data"] as? [String: String])?["config"])

@@ -69,7 +69,8 @@ import Testing
         let issued = try #require(fake.lastToken(account: "111122223333", region: "eu-west-1"))
         for namespace in ["team-a", "team-b"] {
             try expectMatchesKubectl(
-                kube.secret(namespace: namespace, name: "ecr-sessions"), namespace: namespace, password: issued.password)
+                kube.secret(namespace: namespace, name: "ecr-sessions"), namespace: namespace, password: issued.password
+            )
         }
         #expect(try sandbox.read(".docker/config.json").contains(issued.authorizationToken))
 

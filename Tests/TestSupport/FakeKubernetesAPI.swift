@@ -36,7 +36,8 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
         token: String = "fake-kube-token", forbiddenNamespaces: [String] = [], secrets: [String: [String: Any]] = [:]
     ) throws {
         guard which("openssl") != nil, let python = which("python3") else {
-            throw Failure(description: "openssl and python3 are needed for the fake Kubernetes API: run scripts/bootstrap")
+            throw Failure(
+                description: "openssl and python3 are needed for the fake Kubernetes API: run scripts/bootstrap")
         }
         self.token = token
         directory = try TemporaryDirectory("fake-kube-api")
@@ -119,7 +120,9 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
     /// Every request so far, in order.
     public func requests() throws -> [Request] {
         (try state()["requests"] as? [[String: Any]] ?? []).map {
-            Request(method: $0["method"] as? String ?? "", path: $0["path"] as? String ?? "", status: $0["status"] as? Int ?? 0)
+            Request(
+                method: $0["method"] as? String ?? "", path: $0["path"] as? String ?? "",
+                status: $0["status"] as? Int ?? 0)
         }
     }
 
@@ -146,12 +149,14 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
         import base64, json, os, re, ssl, sys, threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        port, folder, token, forbidden = int(sys.argv[1]), sys.argv[2], sys.argv[3], set(filter(None, sys.argv[4].split(",")))
+        port, folder, token = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        forbidden = set(filter(None, sys.argv[4].split(",")))
         lock = threading.Lock()
         with open(os.path.join(folder, "state.json")) as f:
             state = json.load(f)
         version = [100]
         PATH = re.compile(r"^/api/v1/namespaces/([a-z0-9-]+)/secrets(?:/([a-z0-9.-]+))?$")
+        MODIFIED = "the object has been modified; please apply your changes to the latest version and try again"
         VERBS = {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}
 
         def save():
@@ -161,7 +166,8 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
             os.replace(tmp, os.path.join(folder, "state.json"))
 
         def status(code, reason, message):
-            return code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code}
+            return code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message,
+                          "reason": reason, "code": code}
 
         def take_conflict():
             path = os.path.join(folder, "control.json")
@@ -233,7 +239,8 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
                 return status(404, "NotFound", "the server could not find the requested resource")
             namespace, name = match.group(1), match.group(2)
             if namespace in forbidden:
-                return status(403, "Forbidden", 'secrets "%s" is forbidden: User "tester" cannot %s resource "secrets" in API group "" in the namespace "%s"' % (name or "", VERBS[method], namespace))
+                return status(403, "Forbidden", 'secrets "%s" is forbidden: User "tester" cannot %s resource "secrets" '
+                              'in API group "" in the namespace "%s"' % (name or "", VERBS[method], namespace))
             if method in ("POST", "PUT") and not headers.get("Content-Type", "").startswith("application/json"):
                 return status(415, "UnsupportedMediaType", "expected application/json")
             stored = state["secrets"].setdefault(namespace, {})
@@ -264,9 +271,9 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
                     return status(422, "Invalid", problem)
                 if take_conflict():
                     bump(stored[name])
-                    return status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")
+                    return status(409, "Conflict", MODIFIED)
                 if body["metadata"].get("resourceVersion") != stored[name]["metadata"]["resourceVersion"]:
-                    return status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")
+                    return status(409, "Conflict", MODIFIED)
                 if body.get("type") != stored[name].get("type"):
                     return status(422, "Invalid", "type is immutable")
                 bump(body)

@@ -39,7 +39,8 @@ public struct KubeletCredentialProviderResponse: Sendable, Equatable, CustomStri
 
     /// The `CredentialProviderResponse` as the kubelet reads it on stdout: compact JSON, `cacheKeyType: Registry`.
     public var json: String {
-        let auth = "{\(JSONText.quoted(host)):{\"username\":\(JSONText.quoted(username)),"
+        let auth =
+            "{\(JSONText.quoted(host)):{\"username\":\(JSONText.quoted(username)),"
             + "\"password\":\(JSONText.quoted(password))}}"
         return "{\"kind\":\"CredentialProviderResponse\",\"apiVersion\":\(JSONText.quoted(apiVersion)),"
             + "\"cacheKeyType\":\"Registry\",\"cacheDuration\":\(JSONText.quoted(cacheDuration.goText)),"

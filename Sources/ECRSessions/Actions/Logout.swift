@@ -70,7 +70,8 @@ extension Actions {
                 guard let target = context.targets.reopen(record, environment: context.environment) else {
                     report.errors.append(
                         .undoNotRecorded(
-                            file: record.place, reason: "this ecr-sessions does not know targets of kind \(record.kind)"))
+                            file: record.place,
+                            reason: "this ecr-sessions does not know targets of kind \(record.kind)"))
                     continue
                 }
                 let outcome: TargetUndoOutcome

@@ -29,7 +29,8 @@ struct KubernetesCluster: Sendable, Equatable, CustomStringConvertible, CustomRe
         if let host = environment["KUBERNETES_SERVICE_HOST"],
             FileSystem.exists(serviceAccountDirectory + "/token")
         {
-            return try inCluster(host: host, port: environment["KUBERNETES_SERVICE_PORT"] ?? "443",
+            return try inCluster(
+                host: host, port: environment["KUBERNETES_SERVICE_PORT"] ?? "443",
                 directory: serviceAccountDirectory)
         }
         let paths = (environment["KUBECONFIG"].map { $0.split(separator: ":").map(String.init) } ?? [])
@@ -63,7 +64,8 @@ struct KubernetesCluster: Sendable, Equatable, CustomStringConvertible, CustomRe
         }
         guard !documents.isEmpty else { throw .noConfiguration(paths: paths) }
         let where_ = documents.map(\.path).joined(separator: ":")
-        guard let current = documents.lazy.compactMap({ $0.root["current-context"]?.text }).first(where: { !$0.isEmpty })
+        guard
+            let current = documents.lazy.compactMap({ $0.root["current-context"]?.text }).first(where: { !$0.isEmpty })
         else { throw .invalid(path: where_, reason: "no current-context is set (kubectl config use-context NAME)") }
         func named(_ list: String, _ name: String) -> (path: String, node: YAMLSubset.Node)? {
             for document in documents {
@@ -80,7 +82,8 @@ struct KubernetesCluster: Sendable, Equatable, CustomStringConvertible, CustomRe
         guard let (clusterPath, cluster) = named("clusters", clusterName), let server = cluster["server"]?.text,
             !server.isEmpty
         else {
-            throw .invalid(path: where_, reason: "context \(current) names cluster '\(clusterName)', which has no server")
+            throw .invalid(
+                path: where_, reason: "context \(current) names cluster '\(clusterName)', which has no server")
         }
         var result = KubernetesCluster(
             server: server.hasSuffix("/") ? String(server.dropLast()) : server,
@@ -230,8 +233,9 @@ enum YAMLSubset {
                 let rest = lines[position].text.dropFirst(1).drop { $0 == " " }
                 if rest.isEmpty {
                     position += 1
-                    items.append(position < lines.count && lines[position].indent > indent
-                        ? try block(&lines, &position, indent: lines[position].indent) : .scalar(""))
+                    items.append(
+                        position < lines.count && lines[position].indent > indent
+                            ? try block(&lines, &position, indent: lines[position].indent) : .scalar(""))
                     continue
                 }
                 let inner = indent + (lines[position].text.count - rest.count)

@@ -66,8 +66,11 @@ public struct KubernetesSecret: Target {
 
     /// Whether `text` is a Kubernetes object name: lower-case letters, digits and `-` (and `.` in longer names).
     public static func isName(_ text: String, maxLength: Int) -> Bool {
-        let allowed = Set(maxLength > 63 ? "abcdefghijklmnopqrstuvwxyz0123456789-." : "abcdefghijklmnopqrstuvwxyz0123456789-")
-        let alphanumeric = { (character: Character) in character.isASCII && (character.isLowercase || character.isNumber) }
+        let allowed = Set(
+            maxLength > 63 ? "abcdefghijklmnopqrstuvwxyz0123456789-." : "abcdefghijklmnopqrstuvwxyz0123456789-")
+        let alphanumeric = { (character: Character) in
+            character.isASCII && (character.isLowercase || character.isNumber)
+        }
         guard let first = text.first, let last = text.last, text.count <= maxLength else { return false }
         return text.allSatisfy(allowed.contains) && alphanumeric(first) && alphanumeric(last)
     }
@@ -80,7 +83,8 @@ public struct KubernetesSecret: Target {
             let current = try get(api)
             var record: UndoRecord
             do {
-                record = try journal.undoRecord(kind: kind, place: place) ?? UndoRecord(kind: kind, place: place, state: "")
+                record =
+                    try journal.undoRecord(kind: kind, place: place) ?? UndoRecord(kind: kind, place: place, state: "")
             } catch {
                 throw fail("its undo record could not be read (\(error.description))")
             }
@@ -185,7 +189,9 @@ public struct KubernetesSecret: Target {
             return "{\"username\":\(JSONText.quoted(username)),\"password\":\(JSONText.quoted(password))\(email),"
                 + "\"auth\":\(JSONText.quoted(auth))}"
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
         else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
@@ -254,7 +260,8 @@ public struct KubernetesSecret: Target {
                     + "kubectl label secret -n \(namespace) \(name) \(Self.managedLabel)=\(Self.managedValue)")
         }
         guard secret["type"] as? String == Self.secretType else {
-            throw fail("it has type \(secret["type"] as? String ?? "none"), not \(Self.secretType), which cannot change")
+            throw fail(
+                "it has type \(secret["type"] as? String ?? "none"), not \(Self.secretType), which cannot change")
         }
         let data = (secret["data"] as? [String: Any])?[Self.dataKey] as? String
         return (data, data.map(Self.auths(ofData:)) ?? [:])
