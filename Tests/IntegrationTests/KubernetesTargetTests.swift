@@ -21,8 +21,10 @@ import Testing
             "[dev]\naws_access_key_id = AKIDKUBE\naws_secret_access_key = kube-secret\nregion = eu-west-1\n")
     }
 
-    private func configure(_ kube: FakeKubernetesAPI, namespaces: String, token: String? = nil) throws {
-        try sandbox.write(".kube/config", kube.kubeconfig(token: token))
+    private func configure(
+        _ kube: FakeKubernetesAPI, namespaces: String, token: String? = nil, clientCertificate: Bool = false
+    ) throws {
+        try sandbox.write(".kube/config", kube.kubeconfig(token: token, clientCertificate: clientCertificate))
         try sandbox.write(
             ".config/ecr-sessions/config",
             "[settings]\ntargets = docker kubernetes\nkubernetes_namespaces = \(namespaces)\n")
@@ -116,6 +118,21 @@ import Testing
         #expect(!result.stderr.contains(issued.password) && !result.stdout.contains(issued.password))
         #expect(try kube.secret(namespace: "team-a", name: "ecr-sessions") != nil)
         #expect(try sandbox.read(".docker/config.json").contains(issued.authorizationToken))
+    }
+
+    @Test func aClientCertificateAuthenticatesInsteadOfAToken() throws {
+        defer { sandbox.remove() }
+        let kube = try FakeKubernetesAPI()
+        defer { kube.stop() }
+        try configure(kube, namespaces: "team-a", clientCertificate: true)
+        #expect(try !sandbox.read(".kube/config").contains("token:"))
+
+        let result = try sandbox.run("accounts", "login", "dev")
+
+        #expect(result.status == 0, "\(result)")
+        let issued = try #require(fake.lastToken(account: "111122223333", region: "eu-west-1"))
+        try expectMatchesKubectl(
+            kube.secret(namespace: "team-a", name: "ecr-sessions"), namespace: "team-a", password: issued.password)
     }
 
     @Test func aWrongTokenIsRefusedAndSaidSo() throws {

@@ -3,7 +3,7 @@ public import Foundation
 /// A strict fake of the Kubernetes API's Secrets, on a free loopback port over TLS with a throwaway CA (made by the
 /// openssl CLI), for the `kubernetes` target's tests. It checks the bearer token on every request, serves GET, POST,
 /// PUT and DELETE on `/api/v1/namespaces/{ns}/secrets[/{name}]` with resourceVersions (a stale one is a 409), answers
-/// 403 in `forbiddenNamespaces`, and can be told to answer the next PUTs with a 409 as if another writer had won.
+/// 403 in `forbiddenNamespaces`, takes a client certificate its CA signed in place of the token, and can be told to answer the next PUTs with a 409 as if another writer had won.
 ///
 /// The server is a Python script (python3's http.server and ssl), supervised so it dies with the tests. Its state
 /// (every Secret, every request) is a JSON file it rewrites after each request; the tests read it back and may seed
@@ -73,30 +73,44 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
         directory.remove()
     }
 
-    /// A kubeconfig whose current context is this server, with its CA inline and `token` (default: the right one).
-    public func kubeconfig(token: String? = nil, namespace: String = "default") -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - cluster:
-            certificate-authority-data: \(caCertificate.base64EncodedString())
-            server: \(server)
-          name: fake
-        contexts:
-        - context:
-            cluster: fake
-            namespace: \(namespace)
-            user: "tester"   # a comment, as people leave them
-          name: fake-context
-        current-context: fake-context
-        preferences: {}
-        users:
-        - name: tester
-          user:
-            token: \(token ?? self.token)
+    /// A kubeconfig whose current context is this server, with its CA inline and `token` (default: the right one),
+    /// or, with `clientCertificate`, the certificate and key of the user `tester` that the CA signed instead.
+    public func kubeconfig(token: String? = nil, namespace: String = "default", clientCertificate: Bool = false)
+        -> String
+    {
+        let credentials =
+            clientCertificate
+            ? """
+                client-certificate-data: \(base64("client.crt"))
+                client-key-data: \(base64("client.key"))
+            """
+            : "    token: \(token ?? self.token)"
+        return """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - cluster:
+                certificate-authority-data: \(caCertificate.base64EncodedString())
+                server: \(server)
+              name: fake
+            contexts:
+            - context:
+                cluster: fake
+                namespace: \(namespace)
+                user: "tester"   # a comment, as people leave them
+              name: fake-context
+            current-context: fake-context
+            preferences: {}
+            users:
+            - name: tester
+              user:
+            \(credentials)
 
-        """
+            """
+    }
+
+    private func base64(_ file: String) -> String {
+        ((try? Data(contentsOf: directory.url(file))) ?? Data()).base64EncodedString()
     }
 
     /// Answers the next `count` PUTs with 409 Conflict, bumping the Secret's resourceVersion as another writer would.
@@ -135,6 +149,11 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
                 "-keyout", directory.path + "/server.key", "-out", directory.path + "/server.crt", "-CA", ca + ".crt",
                 "-CAkey", ca + ".key", "-subj", "/CN=kubernetes", "-addext", "subjectAltName=IP:127.0.0.1",
                 "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=serverAuth",
+            ],
+            ["req", "-x509"] + newKey + [
+                "-keyout", directory.path + "/client.key", "-out", directory.path + "/client.crt", "-CA", ca + ".crt",
+                "-CAkey", ca + ".key", "-subj", "/CN=tester", "-addext", "basicConstraints=critical,CA:FALSE",
+                "-addext", "extendedKeyUsage=clientAuth",
             ],
         ]
         for arguments in steps {
@@ -228,8 +247,8 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
                     for name, kind, namespaced in RESOURCES[gv]]}
             return None
 
-        def handle(method, path, headers, body):
-            if headers.get("Authorization") != "Bearer " + token:
+        def handle(method, path, headers, body, user):
+            if headers.get("Authorization") != "Bearer " + token and user != "tester":
                 return status(401, "Unauthorized", "Unauthorized")
             path = path.split("?")[0]
             if method == "GET" and discovery(path) is not None:
@@ -297,7 +316,9 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with lock:
-                    code, answer = handle(self.command, self.path, self.headers, body)
+                    cert = self.connection.getpeercert() or {}
+                    user = dict(pair[0] for pair in cert.get("subject", ())).get("commonName")
+                    code, answer = handle(self.command, self.path, self.headers, body, user)
                     state["requests"].append({"method": self.command, "path": self.path, "status": code})
                     save()
                 data = json.dumps(answer).encode()
@@ -315,6 +336,9 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
         server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(os.path.join(folder, "server.crt"), os.path.join(folder, "server.key"))
+        # A client certificate the CA signed (CN=tester) authenticates like the bearer token.
+        context.verify_mode = ssl.CERT_OPTIONAL
+        context.load_verify_locations(os.path.join(folder, "ca.crt"))
         server.socket = context.wrap_socket(server.socket, server_side=True)
         open(os.path.join(folder, "ready"), "w").close()
         server.serve_forever()
