@@ -3,7 +3,9 @@ public import Foundation
 /// A strict fake of the Kubernetes API's Secrets, on a free loopback port over TLS with a throwaway CA (made by the
 /// openssl CLI), for the `kubernetes` target's tests. It checks the bearer token on every request, serves GET, POST,
 /// PUT and DELETE on `/api/v1/namespaces/{ns}/secrets[/{name}]` with resourceVersions (a stale one is a 409), answers
-/// 403 in `forbiddenNamespaces`, takes a client certificate its CA signed in place of the token, and can be told to answer the next PUTs with a 409 as if another writer had won.
+/// 403 in `forbiddenNamespaces`, takes a client certificate its CA signed in place of the token, and can be told to
+/// answer the next PUTs with a 409 as if another writer had won. It also answers kubectl's legacy discovery, so
+/// `kubectl create --dry-run=client` can map the manifests under `deploy/` to resources.
 ///
 /// The server is a Python script (python3's http.server and ssl), supervised so it dies with the tests. Its state
 /// (every Secret, every request) is a JSON file it rewrites after each request; the tests read it back and may seed
