@@ -25,6 +25,12 @@ static inline CURLcode ecr_curl_setopt_slist(CURL *handle, CURLoption option, st
     return curl_easy_setopt(handle, option, value);
 }
 
+// A blob (CURLOPT_CAINFO_BLOB, CURLOPT_SSLCERT_BLOB, CURLOPT_SSLKEY_BLOB), copied by curl: PEM held in memory.
+static inline CURLcode ecr_curl_setopt_blob(CURL *handle, CURLoption option, void *data, size_t length) {
+    struct curl_blob blob = {data, length, CURL_BLOB_COPY};
+    return curl_easy_setopt(handle, option, &blob);
+}
+
 typedef size_t (*ecr_curl_write_callback)(char *data, size_t size, size_t count, void *context);
 
 static inline CURLcode ecr_curl_setopt_write_function(CURL *handle, CURLoption option, ecr_curl_write_callback callback) {

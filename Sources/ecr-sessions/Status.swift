@@ -1,6 +1,7 @@
 import ArgumentParser
 import ECRSessions
 import Foundation
+import Synchronization
 
 extension Root {
     struct Status: ParsableCommand {
@@ -59,11 +60,17 @@ extension Root {
                 }
                 return
             }
-            // A monitoring check never exits 2 for a cache it cannot read: that is "unknown", 3.
+            // A monitoring check never exits 2 for a cache it cannot read: that is "unknown", 3. Nor does it say ok
+            // for a cache it just rebuilt from a damaged one: until a refresh has run, nothing is known.
+            let recovered = Mutex<CacheRecovery?>(nil)
             let report: StatusReport
             do {
-                report = try Actions.Status(try ActionContext.live(cacheRecovered: printCacheRecovery)).report(
-                    warnWithin: warnWithin)
+                let context = try ActionContext.live { recovery in
+                    printCacheRecovery(recovery)
+                    recovered.withLock { $0 = recovery }
+                }
+                report = try Actions.Status(context).report(warnWithin: warnWithin)
+                if let recovery = recovered.withLock({ $0 }) { throw recovery.problem }
             } catch {
                 print("ECR-SESSIONS \(CheckOutcome.unknown.label) - \(StatusText.oneLine("\(error)"))")
                 throw ExitCode(CheckOutcome.unknown.rawValue)

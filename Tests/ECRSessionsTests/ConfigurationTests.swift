@@ -263,10 +263,12 @@ struct ConfigurationTests {
                     key: "refresh", section: "[settings]",
                     allowed: [
                         "refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout", "metrics_file",
+                        "kubernetes_namespaces", "kubernetes_secret",
                     ],
                     location: at(2)),
                 description: "\(defaultName) line 2: unknown key 'refresh' in [settings]; allowed: refresh_before, "
-                    + "targets, concurrency, cred_helpers, login_timeout, metrics_file."),
+                    + "targets, concurrency, cred_helpers, login_timeout, metrics_file, kubernetes_namespaces, "
+                    + "kubernetes_secret."),
             ErrorCase(
                 text: "[account a]\nregions = eu-west-1\n\n[profile a]\nregion = eu-west-1\n",
                 error: .unknownSection(header: "[profile a]", location: at(4)),
@@ -309,20 +311,22 @@ struct ConfigurationTests {
                 text: "[settings]\ntargets = docker podman\n",
                 error: .invalidValue(
                     key: "targets", value: "podman", section: "[settings]",
-                    expected: "one or more of docker, finch, containers, helm, separated by spaces or commas "
+                    expected:
+                        "one or more of docker, finch, containers, helm, kubernetes, separated by spaces or commas "
                         + "(podman and skopeo use containers)", location: at(2)),
                 description: "\(defaultName) line 2: invalid targets 'podman' in [settings]; expected one or more of "
-                    + "docker, finch, containers, helm, separated by spaces or commas (podman and skopeo use "
-                    + "containers)."),
+                    + "docker, finch, containers, helm, kubernetes, separated by spaces or commas (podman and skopeo "
+                    + "use containers)."),
             ErrorCase(
                 text: "[account a]\nregions = eu-west-1\ntargets =\n",
                 error: .invalidValue(
                     key: "targets", value: "", section: "[account a]",
-                    expected: "one or more of docker, finch, containers, helm, separated by spaces or commas "
+                    expected:
+                        "one or more of docker, finch, containers, helm, kubernetes, separated by spaces or commas "
                         + "(podman and skopeo use containers)", location: at(3)),
                 description: "\(defaultName) line 3: invalid targets '' in [account a]; expected one or more of "
-                    + "docker, finch, containers, helm, separated by spaces or commas (podman and skopeo use "
-                    + "containers)."),
+                    + "docker, finch, containers, helm, kubernetes, separated by spaces or commas (podman and skopeo "
+                    + "use containers)."),
             ErrorCase(
                 text: "[account a]\nregions = eu-west-1 EU-WEST-2\n",
                 error: .invalidValue(

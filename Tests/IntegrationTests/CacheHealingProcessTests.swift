@@ -69,7 +69,8 @@ extension RefreshProcessTests {
 
         let status = try sandbox.run("status")
         #expect(status.status == 0, "\(status)")
-        #expect(status.stdout.components(separatedBy: "EXPIRED").count == 4, "every row expired: \(status)")
+        let json = try sandbox.run("status", "--json")
+        #expect(json.stdout.components(separatedBy: "\"state\": \"expired\"").count == 4, "every row expired: \(json)")
         let refresh = try sandbox.run("refresh", "--quiet")
         #expect(refresh.status == 0, "\(refresh)")
         #expect(ecr.requests.count == 6, "every row was due")

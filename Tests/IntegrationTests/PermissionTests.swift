@@ -22,8 +22,10 @@ import Testing
         let setpriv = try #require(which("setpriv"), "setpriv (util-linux) is needed to drop root")
         try own(sandbox.home.path, uid: 65534, gid: 65534)
         // The binary must be reachable by nobody too: the build folder may sit in a root-only directory.
-        let copy = sandbox.home.path + "/ecr-sessions"
-        try FileManager.default.copyItem(atPath: CLISandbox.executable, toPath: copy)
+        // Copied through a close-on-exec descriptor: a child another test spawns meanwhile must not inherit it, or
+        // executing the copy fails with "text file busy".
+        let binary = try #require(FileManager.default.contents(atPath: CLISandbox.executable))
+        let copy = try sandbox.home.write("ecr-sessions", binary, mode: 0o755)
         chown(copy, 65534, 65534)
         return try run(
             setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments,

@@ -67,10 +67,11 @@ extension Actions {
         private func undo(_ selection: UndoSelection, cache: Cache) throws -> LogoutReport {
             var report = LogoutReport()
             for record in try cache.undoRecords(selection) {
-                guard let target = context.targets.reopen(record) else {
+                guard let target = context.targets.reopen(record, environment: context.environment) else {
                     report.errors.append(
                         .undoNotRecorded(
-                            file: record.place, reason: "this ecr-sessions does not know targets of kind \(record.kind)"))
+                            file: record.place,
+                            reason: "this ecr-sessions does not know targets of kind \(record.kind)"))
                     continue
                 }
                 let outcome: TargetUndoOutcome

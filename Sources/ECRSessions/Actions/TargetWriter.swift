@@ -30,8 +30,15 @@ struct TargetWriter {
         static func < (lhs: Key, rhs: Key) -> Bool { (lhs.kind, lhs.place) < (rhs.kind, rhs.place) }
     }
 
-    private func resolve(_ name: LoginTarget) -> (any Target)? {
-        context.targets.resolve(name, environment: context.environment, helpers: settings.credentialHelpers)
+    /// Every place `name` writes; resolved once per write, since one (a cluster's Secrets) reads files to know it.
+    private func resolver() -> (LoginTarget) -> [any Target] {
+        var resolved: [LoginTarget: [any Target]] = [:]
+        return { name in
+            if let targets = resolved[name] { return targets }
+            let targets = context.targets.resolveAll(name, environment: context.environment, settings: settings)
+            resolved[name] = targets
+            return targets
+        }
     }
 
     /// Writes the logins of `results` into each account's targets: one locked read-modify-write per target, so
@@ -55,10 +62,13 @@ struct TargetWriter {
     /// Writes `pending` into their targets, each recording in the cache how to undo its change before making it.
     func write(_ pending: [PendingEntry]) -> TargetWrites {
         var byTarget: [Key: (target: any Target, entries: [TargetEntry])] = [:]
+        let resolve = resolver()
         for item in pending {
             for name in item.targets {
-                guard let target = resolve(name) else { continue }
-                byTarget[Key(kind: target.kind, place: target.place), default: (target, [])].entries.append(item.entry)
+                for target in resolve(name) {
+                    byTarget[Key(kind: target.kind, place: target.place), default: (target, [])].entries.append(
+                        item.entry)
+                }
             }
         }
         var writes = TargetWrites()
@@ -109,12 +119,14 @@ struct TargetWriter {
             accounts.flatMap { account in account.jobs.map { ($0.key, settings.targets(for: account)) } }
         ) { $0 + $1 }
         var expected: [Key: (target: any Target, names: [LoginTarget], logins: [String: RegistryLogin])] = [:]
+        let resolve = resolver()
         for login in try context.cache().logins() where login.expiresAt > now {
             for name in targetsByKey[login.key] ?? [] {
-                guard let target = resolve(name) else { continue }
-                let key = Key(kind: target.kind, place: target.place)
-                expected[key, default: (target, [], [:])].logins[login.registry] = login
-                if expected[key]?.names.contains(name) == false { expected[key]?.names.append(name) }
+                for target in resolve(name) {
+                    let key = Key(kind: target.kind, place: target.place)
+                    expected[key, default: (target, [], [:])].logins[login.registry] = login
+                    if expected[key]?.names.contains(name) == false { expected[key]?.names.append(name) }
+                }
             }
         }
         var pending: [PendingEntry] = []

@@ -17,6 +17,11 @@ public struct Configuration: Sendable, Equatable {
         public var credentialHelpers: CredentialHelperPolicy
         /// `login_timeout`: how long one account's login may take, retries included, before it fails alone.
         public var loginTimeout: Duration = defaultLoginTimeout
+        /// `kubernetes_namespaces`: where the `kubernetes` target keeps its Secret; empty means the cluster's own
+        /// namespace (the service account's, or the kubeconfig context's).
+        public var kubernetesNamespaces: [String] = []
+        /// `kubernetes_secret`: the name of that Secret.
+        public var kubernetesSecret = "ecr-sessions"
 
         /// A minute: long enough for a slow STS hop and ECR's retries, short enough that cron's next run is not late.
         public static let defaultLoginTimeout = Duration.seconds(60)
@@ -174,6 +179,7 @@ public struct Configuration: Sendable, Equatable {
 extension Configuration {
     static let settingsKeys = [
         "refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout", "metrics_file",
+        "kubernetes_namespaces", "kubernetes_secret",
     ]
     static let accountKeys = ["profile", "regions", "registry_ids", "public", "enabled", "targets"]
 
@@ -225,6 +231,18 @@ extension Configuration {
                     expected: "an absolute path (or one under ~/), e.g. /var/lib/node_exporter/ecr-sessions.prom")
             }
             settings.metricsFile = metricsFile.value
+        }
+        if let namespaces = values["kubernetes_namespaces"] {
+            settings.kubernetesNamespaces = namespaces.value.split(whereSeparator: \.isWhitespace).map(String.init)
+            if let bad = settings.kubernetesNamespaces.first(where: { !KubernetesSecret.isName($0, maxLength: 63) }) {
+                throw values.invalid(namespaces, item: bad, expected: "namespace names (lower-case DNS labels)")
+            }
+        }
+        if let secret = values["kubernetes_secret"] {
+            guard KubernetesSecret.isName(secret.value, maxLength: 253) else {
+                throw values.invalid(secret, item: secret.value, expected: "a Secret name (a lower-case DNS name)")
+            }
+            settings.kubernetesSecret = secret.value
         }
         return settings
     }

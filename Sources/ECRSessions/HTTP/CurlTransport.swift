@@ -1,5 +1,5 @@
 internal import CCurl
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Settings of the libcurl transport, read from the environment the AWS CLI and curl users know.
@@ -16,6 +16,11 @@ public struct CurlSettings: Sendable, Equatable {
     public var httpProxy: String?
     /// Hosts that bypass the proxy (`NO_PROXY`, `no_proxy`), in curl's comma-separated form.
     public var noProxy: String?
+    /// PEM CA certificates held in memory, trusted instead of the system's (a Kubernetes cluster's CA).
+    public var caCertificates: Data?
+    /// A PEM client certificate and its key, for servers that authenticate clients by TLS (a kubeconfig user).
+    public var clientCertificate: Data?
+    public var clientKey: Data?
 
     public init() {}
 
@@ -68,6 +73,14 @@ public final class CurlTransport: HTTPTransport {
         }
         idleHandles.withLock { $0.append(handle) }
         return try result.get()
+    }
+
+    /// Sends `request` on the calling thread, for callers that are not async (a target's write).
+    public func sendBlocking(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+        CurlTransport.initializeLibcurl
+        let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
+        defer { idleHandles.withLock { $0.append(handle) } }
+        return try handle.perform(request, settings: settings).get()
     }
 }
 
@@ -128,6 +141,15 @@ private final class CurlEasyHandle: @unchecked Sendable {
             }
             if let caBundle = settings.caBundle {
                 ecr_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle)
+            }
+            for (option, pem) in [
+                (CURLOPT_CAINFO_BLOB, settings.caCertificates), (CURLOPT_SSLCERT_BLOB, settings.clientCertificate),
+                (CURLOPT_SSLKEY_BLOB, settings.clientKey),
+            ] {
+                guard var pem else { continue }
+                pem.withUnsafeMutableBytes { bytes in
+                    _ = ecr_curl_setopt_blob(handle, option, bytes.baseAddress, bytes.count)
+                }
             }
             // The proxy is set explicitly (an empty string means none) so that it follows the Environment we
             // were given, not whatever curl would read from the process environment itself.

@@ -2,15 +2,24 @@
 public struct TargetKind: Sendable {
     /// The name in `targets =`, e.g. `docker`.
     public var name: String
-    /// The target in `environment`, under the `[settings]` policy for credential helpers.
-    public var resolve: @Sendable (_ environment: Environment, _ helpers: CredentialHelperPolicy) -> any Target
+    /// The targets in `environment` under the `[settings]`: one for a file, one per namespace for `kubernetes`.
+    public var resolveAll: @Sendable (_ environment: Environment, _ settings: Configuration.Settings) -> [any Target]
 
     public init(
         name: String,
         resolve: @escaping @Sendable (_ environment: Environment, _ helpers: CredentialHelperPolicy) -> any Target
     ) {
         self.name = name
-        self.resolve = resolve
+        self.resolveAll = { environment, settings in [resolve(environment, settings.credentialHelpers)] }
+    }
+
+    /// A kind that one name turns into several places.
+    public init(
+        name: String,
+        resolveAll: @escaping @Sendable (_ environment: Environment, _ settings: Configuration.Settings) -> [any Target]
+    ) {
+        self.name = name
+        self.resolveAll = resolveAll
     }
 }
 
@@ -18,17 +27,29 @@ public struct TargetKind: Sendable {
 public struct TargetCatalog: Sendable {
     public private(set) var kinds: [TargetKind]
     /// By `Target.kind`: the target an undo record was written by, from its place.
-    private var reopeners: [String: @Sendable (_ place: String) -> any Target]
+    private var reopeners: [String: @Sendable (_ place: String, _ environment: Environment) -> any Target]
 
     public init(kinds: [TargetKind], reopeners: [String: @Sendable (_ place: String) -> any Target]) {
         self.kinds = kinds
-        self.reopeners = reopeners
+        self.reopeners = reopeners.mapValues { reopen in { place, _ in reopen(place) } }
     }
 
-    /// What ecr-sessions ships: docker, finch, containers and helm.
+    /// What ecr-sessions ships: docker, finch, containers, helm and kubernetes.
     public static let standard = TargetCatalog(
         kinds: RegistryAuthFile.standardKinds,
-        reopeners: [RegistryAuthFile.kindName: { RegistryAuthFile(path: $0) }])
+        reopeners: [RegistryAuthFile.kindName: { RegistryAuthFile(path: $0) }]
+    ).adding(KubernetesSecret.targetKind, kindName: KubernetesSecret.kindName, reopen: KubernetesSecret.reopen)
+
+    /// This catalog with one more kind whose targets need the environment to be reopened (a cluster's credentials).
+    public func adding(
+        _ kind: TargetKind, kindName: String,
+        reopen: @escaping @Sendable (_ place: String, _ environment: Environment) -> any Target
+    ) -> TargetCatalog {
+        var catalog = self
+        catalog.kinds.append(kind)
+        catalog.reopeners[kindName] = reopen
+        return catalog
+    }
 
     /// This catalog with one more kind; `reopen` rebuilds its targets from their places.
     public func adding(_ kind: TargetKind, kindName: String, reopen: @escaping @Sendable (String) -> any Target)
@@ -36,7 +57,7 @@ public struct TargetCatalog: Sendable {
     {
         var catalog = self
         catalog.kinds.append(kind)
-        catalog.reopeners[kindName] = reopen
+        catalog.reopeners[kindName] = { place, _ in reopen(place) }
         return catalog
     }
 
@@ -47,12 +68,19 @@ public struct TargetCatalog: Sendable {
     public func resolve(_ target: LoginTarget, environment: Environment, helpers: CredentialHelperPolicy = .register)
         -> (any Target)?
     {
-        kinds.first { $0.name == target.rawValue }?.resolve(environment, helpers)
+        resolveAll(target, environment: environment, settings: Configuration.Settings(credentialHelpers: helpers)).first
+    }
+
+    /// Every place `target` writes in `environment` under `settings`; empty for a name this catalog does not know.
+    public func resolveAll(_ target: LoginTarget, environment: Environment, settings: Configuration.Settings)
+        -> [any Target]
+    {
+        kinds.first { $0.name == target.rawValue }?.resolveAll(environment, settings) ?? []
     }
 
     /// The target that wrote `record`, or nil when this build does not know its kind.
-    public func reopen(_ record: UndoRecord) -> (any Target)? {
-        reopeners[record.kind]?(record.place)
+    public func reopen(_ record: UndoRecord, environment: Environment) -> (any Target)? {
+        reopeners[record.kind]?(record.place, environment)
     }
 }
 
@@ -78,6 +106,8 @@ public struct LoginTarget: RawRepresentable, Hashable, Sendable, ExpressibleBySt
     public static let containers: LoginTarget = "containers"
     /// helm's `registry/config.json`.
     public static let helm: LoginTarget = "helm"
+    /// A `kubernetes.io/dockerconfigjson` Secret in each of `kubernetes_namespaces`.
+    public static let kubernetes: LoginTarget = "kubernetes"
 }
 
 /// What to do when docker would ask a credential helper (`credsStore`, `credHelpers`) instead of reading `auths`.

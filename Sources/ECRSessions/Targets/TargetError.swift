@@ -15,6 +15,9 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
     case undoNotRecorded(file: String, reason: String)
     /// A system call failed; `action` says what we were doing, e.g. "create the folder /home/u/.docker".
     case fileSystem(file: String, action: String, code: Int32)
+    /// A Kubernetes Secret (`place` is `namespace/name@server`) could not be read or written; `reason` says why and,
+    /// for a 403, which RBAC rule is missing.
+    case kubernetes(place: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +42,8 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .fileSystem(let file, let action, let code):
             return "Cannot \(action) for \(file): \(String(cString: strerror(code))). "
                 + "Check that you own the file and its folder and can write to them."
+        case .kubernetes(let place, let reason):
+            return "Cannot update the Kubernetes Secret \(place): \(reason)"
         }
     }
 }
