@@ -297,3 +297,29 @@ extension String {
         #expect(error?.description.contains("aws-iso-e") == true)
     }
 }
+
+@Suite struct FIPSLoginTests {
+    @Test func aFIPSProfileAsksTheFIPSEndpointAndWritesFIPSRegistryHosts() async throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let token = Data("AWS:pw".utf8).base64EncodedString()
+        let transport = ScriptedTransport([
+            respond(
+                200,
+                #"{"authorizationData":[{"authorizationToken":"\#(token)","expiresAt":\#(now.timeIntervalSince1970 + 3600),"#
+                    + #""proxyEndpoint":"https://111122223333.dkr.ecr.us-east-2.amazonaws.com"}]}"#)
+        ])
+        let client = ECRClient(transport: transport, clock: ManualClock(now))
+        var resolved = ResolvedProfile(
+            profile: "gov", credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: "x", sessionToken: nil),
+            credentialsOrigin: .environment, region: "us-east-2")
+        resolved.endpointKeys = ["use_fips_endpoint": "true"]
+        let job = LoginJob(profile: "gov", region: "us-east-2", registryIDs: ["444455556666"])
+        let tokens = try await client.authorizationTokens(for: job, resolved: resolved, environment: Environment())
+        #expect(transport.requests.first?.url.host == "api.ecr-fips.us-east-2.amazonaws.com")
+        #expect(
+            tokens.map(\.registryHost) == [
+                "111122223333.dkr.ecr-fips.us-east-2.amazonaws.com",
+                "444455556666.dkr.ecr-fips.us-east-2.amazonaws.com",
+            ])
+    }
+}
