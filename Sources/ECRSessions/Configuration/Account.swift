@@ -43,16 +43,19 @@ public struct Account: Sendable, Equatable {
     }
 
     /// Zero configuration: every profile of the AWS files that is set up to yield credentials is an account in its
-    /// own region (else `AWS_REGION`, else `AWS_DEFAULT_REGION`).
-    public static func zeroConfiguration(_ profiles: AWSProfiles, environment: Environment) -> [Account] {
-        let fallbackRegion = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
-        return profiles.credentialProfiles().map { profile in
-            let region = profile.region ?? fallbackRegion
+    /// own region (else the `[settings] regions` default, else `AWS_REGION`, else `AWS_DEFAULT_REGION`).
+    public static func zeroConfiguration(
+        _ profiles: AWSProfiles, environment: Environment, defaultRegions: [String] = []
+    ) -> [Account] {
+        profiles.credentialProfiles().map { profile in
+            let regions = Self.regions(
+                ownRegion: profile.region, defaultRegions: defaultRegions, environment: environment)
             return Account(
-                name: profile.name, profile: profile.name, regions: region.map { [$0] } ?? [],
+                name: profile.name, profile: profile.name, regions: regions,
                 origin: profile.location.description, credentialSource: profile.source,
-                problem: region == nil
-                    ? "no region: add 'region = ...' to the profile (\(profile.location)) or set AWS_REGION" : nil)
+                problem: regions.isEmpty
+                    ? "no region: add 'region = ...' to the profile (\(profile.location)), 'regions = ...' to the "
+                        + "[settings] of the ecr-sessions config, or set AWS_REGION" : nil)
         }
     }
 }
