@@ -323,3 +323,51 @@ extension String {
             ])
     }
 }
+
+@Suite struct RegionlessSTSTests {
+    @Test func aRoleOutsideTheAWSPartitionNeverGoesToTheGlobalEndpoint() throws {
+        let global = try STSEndpoint.url(region: nil, environment: Environment())
+        let error = #expect(throws: STSError.self) {
+            try STSEndpoint.checkPartition(of: "arn:aws-cn:iam::111122223333:role/r", at: global)
+        }
+        #expect(error?.description.contains("aws-cn") == true && error?.description.contains("region") == true)
+        try STSEndpoint.checkPartition(of: "arn:aws:iam::111122223333:role/r", at: global)
+        try STSEndpoint.checkPartition(
+            of: "arn:aws-cn:iam::111122223333:role/r",
+            at: try STSEndpoint.url(region: "cn-north-1", environment: Environment()))
+    }
+}
+
+@Suite struct ProblemAccountsTests {
+    @Test func refreshReportsAnAccountWithoutARegionEvenWhenNothingIsDue() async throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        try home.write(".config/ecr-sessions/config", "[account lost]\nprofile = lost\n")
+        let context = ActionContext(
+            environment: Environment(["HOME": home.path]),
+            clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
+            transport: ScriptedTransport([respond(500, "{}")]))
+        let report = try await Actions.Refresh(context).run()
+        let skipped = try #require(report.login?.skipped)
+        #expect(skipped.map(\.name) == ["lost"])
+        #expect(skipped[0].problem?.contains("no region") == true)
+    }
+
+    @Test func logoutAndTheHelperKnowAnECRHostInAnyCase() async throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let context = ActionContext(
+            environment: Environment(["HOME": home.path]), clock: ManualClock(now),
+            transport: ScriptedTransport([respond(500, "{}")]))
+        let host = "111122223333.dkr.ecr-fips.us-east-2.amazonaws.com"
+        try context.cache().save(
+            RegistryLogin(
+                profile: "dev", accountID: "111122223333", region: "us-east-2", registry: host,
+                token: AuthorizationToken(encoded: Data("AWS:pw".utf8).base64EncodedString()),
+                expiresAt: now.addingTimeInterval(6 * 3600), fetchedAt: now))
+        #expect(try await Actions.CredentialHelper(context).get("https://" + host.uppercased())?.secret == "pw")
+        let report = try Actions.Logout(context).registries([host.uppercased()])
+        #expect(report.forgottenLogins == 1)
+    }
+}

@@ -42,7 +42,8 @@ extension Actions {
         /// returned: if the fetch fails, a cached token that is still valid is the answer, else the failure is
         /// thrown.
         public func get(_ serverURL: String) async throws -> HelperCredentials? {
-            let host = RegistryHost.of(serverURL)
+            // An ECR host by its canonical name (see `ECRRegistryHost`); any other as docker names it.
+            let host = ECRRegistryHost(RegistryHost.of(serverURL))?.description ?? RegistryHost.of(serverURL)
             let cache = try context.cache()
             let userHost = RegistryHost.userLoginKeys(serverURL).host  // Docker Hub by any of its names
             if let user = try cache.userLogins().first(where: { $0.host == userHost }) {

@@ -44,6 +44,19 @@ public enum STSEndpoint {
         return url
     }
 
+    /// Refuses a call of a role outside the aws partition (`arn:aws-cn:`, `arn:aws-us-gov:`, ...) to the global
+    /// endpoint, which serves only aws: credentials do not cross partitions, so that call could only fail, and the
+    /// fix is a region.
+    static func checkPartition(of roleARN: String, at endpoint: URL) throws(STSError) {
+        let parts = roleARN.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard endpoint.host == URL(string: global)?.host, parts.count == 3, parts[0] == "arn", parts[1] != "aws"
+        else { return }
+        throw STSError(
+            .invalidEndpoint, roleARN: roleARN,
+            detail: "the role is in partition \(parts[1]), which has no global STS endpoint (sts.amazonaws.com); set "
+                + "'region = ...' in the profile or AWS_REGION to a region of \(parts[1])")
+    }
+
     /// The endpoint botocore sends to when nothing overrides it.
     private static func standard(region: String?, settings: EndpointSettings) throws(STSError) -> String {
         let mode = settings.stsRegionalEndpoints ?? "regional"
