@@ -462,7 +462,8 @@ struct ConfigurationTests {
 
     @Test func anAccountWithoutRegionsTakesItsProfilesThenTheSettingsDefault() throws {
         let file = try configuration(
-            "[settings]\nregions = us-east-1 us-west-2\n[account a]\nprofile = withregion\n[account b]\nprofile = noregion\n"
+            "[settings]\nregions = us-east-1 us-west-2\n[account a]\nprofile = withregion\n"
+                + "[account b]\nprofile = noregion\n"
                 + "[account c]\nprofile = noregion\nregions = eu-central-1\n")
         let accounts = Account.accounts(configuration: file, profiles: profiles, environment: Environment())
         #expect(accounts.map(\.regions) == [["eu-west-1"], ["us-east-1", "us-west-2"], ["eu-central-1"]])

@@ -152,7 +152,8 @@ import Testing
             args = {"region_name": case["region"], "aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "x"}
             if "fips" in case:
                 args["config"] = botocore.config.Config(
-                    use_fips_endpoint=case["fips"], use_dualstack_endpoint=case["dualstack"], retries={"max_attempts": 0})
+                    use_fips_endpoint=case["fips"], use_dualstack_endpoint=case["dualstack"],
+                    retries={"max_attempts": 0})
             try:
                 client = session.create_client(case["service"], **args)
                 client.meta.events.register("before-send", record)
@@ -305,7 +306,8 @@ extension String {
         let transport = ScriptedTransport([
             respond(
                 200,
-                #"{"authorizationData":[{"authorizationToken":"\#(token)","expiresAt":\#(now.timeIntervalSince1970 + 3600),"#
+                #"{"authorizationData":[{"authorizationToken":"\#(token)","#
+                    + #""expiresAt":\#(now.timeIntervalSince1970 + 3600),"#
                     + #""proxyEndpoint":"https://111122223333.dkr.ecr.us-east-2.amazonaws.com"}]}"#)
         ])
         let client = ECRClient(transport: transport, clock: ManualClock(now))

@@ -230,14 +230,7 @@ extension Configuration {
         let values = SectionValues(section: section, allowedKeys: accountKeys, targetNames: targets)
         try values.rejectUnknownKeys()
 
-        var profile = name
-        if let property = values["profile"] {
-            guard property.value.isValidAWSIdentifier else {
-                throw values.invalid(
-                    property, item: property.value, expected: "a profile name of letters, digits and -/.%@_:+")
-            }
-            profile = property.value
-        }
+        let profile = try values.profile(defaultingTo: name)
         let isPublic = try values["public"].map(values.boolean) ?? false
         let isEnabled = try values["enabled"].map(values.boolean) ?? true
 
@@ -265,14 +258,7 @@ extension Configuration {
         guard name.isValidAWSIdentifier else { throw .invalidAccountName(name: name, location: section.location) }
         let values = SectionValues(section: section, allowedKeys: registryKeys, targetNames: [])
         try values.rejectUnknownKeys()
-        var profile = name
-        if let property = values["profile"] {
-            guard property.value.isValidAWSIdentifier else {
-                throw values.invalid(
-                    property, item: property.value, expected: "a profile name of letters, digits and -/.%@_:+")
-            }
-            profile = property.value
-        }
+        let profile = try values.profile(defaultingTo: name)
         let registryIDs = try values["registry_ids"].map(values.registryIDs) ?? []
         let hosts =
             try values["hosts"].map { (property) throws(ConfigurationFileError) in
@@ -345,6 +331,15 @@ private struct SectionValues {
         return result
     }
 
+    /// The section's `profile`, or `name` when it has none.
+    func profile(defaultingTo name: String) throws(ConfigurationFileError) -> String {
+        guard let property = self["profile"] else { return name }
+        guard property.value.isValidAWSIdentifier else {
+            throw invalid(property, item: property.value, expected: "a profile name of letters, digits and -/.%@_:+")
+        }
+        return property.value
+    }
+
     func registryIDs(_ property: INIProperty) throws(ConfigurationFileError) -> [String] {
         try list(property, expected: Configuration.registryIDsExpected) {
             $0.count == 12 && $0.allSatisfy { $0.isASCII && $0.isNumber }
@@ -398,8 +393,8 @@ extension Account {
                     environment: environment)
                 if account.regions.isEmpty {
                     account.problem =
-                        "no region: add 'regions = ...' to [account \(account.name)] (\(account.origin)), 'region = ...' "
-                        + "to profile '\(account.profile)', or 'regions = ...' to [settings]"
+                        "no region: add 'regions = ...' to [account \(account.name)] (\(account.origin)), "
+                        + "'region = ...' to profile '\(account.profile)', or 'regions = ...' to [settings]"
                 }
             }
             return account
