@@ -13,7 +13,8 @@ extension Root {
                 docker runs `docker-credential-ecr-sessions get|store|erase|list` for the hosts that credHelpers \
                 (or credsStore) give to ecr-sessions. `get` reads the server URL on stdin and prints \
                 {"ServerURL", "Username", "Secret"}, from the cache while the token has more than 30 minutes left, \
-                else fetching a new one. `store` succeeds without effect (ecr-sessions fetches ECR tokens itself; \
+                else fetching a new one (for an ECR host no account covers, with the profile a [registry] names). \
+                `store` succeeds without effect (ecr-sessions fetches ECR tokens itself; \
                 other registries log in with `ecr-sessions login`). `erase` logs a user/password registry out; ECR \
                 registries stay logged in (use `ecr-sessions accounts logout`). Run `ecr-sessions credential-helper install` to put \
                 docker-credential-ecr-sessions on PATH.

@@ -262,17 +262,18 @@ struct ConfigurationTests {
                 error: .unknownKey(
                     key: "refresh", section: "[settings]",
                     allowed: [
-                        "refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout", "metrics_file",
-                        "kubernetes_namespaces", "kubernetes_secret",
+                        "refresh_before", "targets", "concurrency", "cred_helpers", "regions", "login_timeout",
+                        "metrics_file", "kubernetes_namespaces", "kubernetes_secret",
                     ],
                     location: at(2)),
                 description: "\(defaultName) line 2: unknown key 'refresh' in [settings]; allowed: refresh_before, "
-                    + "targets, concurrency, cred_helpers, login_timeout, metrics_file, kubernetes_namespaces, "
-                    + "kubernetes_secret."),
+                    + "targets, concurrency, cred_helpers, regions, login_timeout, metrics_file, "
+                    + "kubernetes_namespaces, kubernetes_secret."),
             ErrorCase(
                 text: "[account a]\nregions = eu-west-1\n\n[profile a]\nregion = eu-west-1\n",
                 error: .unknownSection(header: "[profile a]", location: at(4)),
-                description: "\(defaultName) line 4: unknown section [profile a]; allowed: [settings], [account NAME]."),
+                description: "\(defaultName) line 4: unknown section [profile a]; allowed: [settings], [account NAME], "
+                    + "[registry NAME]."),
             ErrorCase(
                 text: "[account]\nregions = eu-west-1\n",
                 error: .invalidAccountName(name: "", location: at(1)),
@@ -366,11 +367,6 @@ struct ConfigurationTests {
                 description: "\(defaultName) line 2: invalid profile 'my profile' in [account a]; expected a profile "
                     + "name of letters, digits and -/.%@_:+."),
             ErrorCase(
-                text: "[settings]\n\n[account prod]\nprofile = prod\n",
-                error: .missingRegions(account: "prod", location: at(3)),
-                description: "\(defaultName) line 3: [account prod] has no regions; add one such as "
-                    + "'regions = eu-west-1 us-east-1', or 'public = true' for ECR Public."),
-            ErrorCase(
                 text: "[account pub]\npublic = yes\nregions = us-east-1\n",
                 error: .notAllowedWithPublic(key: "regions", account: "pub", location: at(3)),
                 description: "\(defaultName) line 3: regions cannot be used with public = true in [account pub]: ECR "
@@ -457,5 +453,78 @@ struct ConfigurationTests {
                 Issue.record("\(name): \(error)")
             }
         }
+    }
+}
+
+@Suite struct RegionDefaultsAndRegistryMappingTests {
+    let profiles = try! AWSProfiles(
+        config: "[profile withregion]\nregion = eu-west-1\n[profile noregion]\n",
+        credentials: "[withregion]\naws_access_key_id = A\naws_secret_access_key = s\n"
+            + "[noregion]\naws_access_key_id = A\naws_secret_access_key = s\n")
+
+    func configuration(_ text: String) throws -> Configuration {
+        try Configuration(parsing: text, path: nil, name: "config")
+    }
+
+    @Test func anAccountWithoutRegionsTakesItsProfilesThenTheSettingsDefault() throws {
+        let file = try configuration(
+            "[settings]\nregions = us-east-1 us-west-2\n[account a]\nprofile = withregion\n"
+                + "[account b]\nprofile = noregion\n"
+                + "[account c]\nprofile = noregion\nregions = eu-central-1\n")
+        let accounts = Account.accounts(configuration: file, profiles: profiles, environment: Environment())
+        #expect(accounts.map(\.regions) == [["eu-west-1"], ["us-east-1", "us-west-2"], ["eu-central-1"]])
+        #expect(accounts.allSatisfy { $0.problem == nil })
+        #expect(accounts.flatMap(\.jobs).count == 4)
+    }
+
+    @Test func theSettingsDefaultFansOutZeroConfigProfilesWithoutARegion() throws {
+        let file = try configuration("[settings]\nregions = us-east-1 us-west-2\n")
+        let accounts = Account.accounts(configuration: file, profiles: profiles, environment: Environment())
+        #expect(accounts.map(\.name) == ["noregion", "withregion"])
+        #expect(accounts.map(\.regions) == [["us-east-1", "us-west-2"], ["eu-west-1"]])
+    }
+
+    @Test func anAccountWithNoRegionAnywhereHasAProblemNotAFileError() throws {
+        let file = try configuration("[account b]\nprofile = noregion\n")
+        let accounts = Account.accounts(configuration: file, profiles: profiles, environment: Environment())
+        let problem = try #require(accounts.first?.problem)
+        #expect(problem.contains("no region") && problem.contains("[settings]") && problem.contains("config line 1"))
+        #expect(accounts[0].jobs.isEmpty)
+        let withEnvironment = Account.accounts(
+            configuration: file, profiles: profiles, environment: Environment(["AWS_REGION": "ap-south-1"]))
+        #expect(withEnvironment.map(\.regions) == [["ap-south-1"]])
+    }
+
+    @Test func registrySectionsMapRegistriesToProfiles() throws {
+        let file = try configuration(
+            "[registry shared]\nprofile = ci\nregistry_ids = 444455556666\n"
+                + "[registry frankfurt]\nhosts = *.dkr.ecr.eu-central-1.amazonaws.com\n")
+        #expect(file.registries.map(\.profile) == ["ci", "frankfurt"])
+        let shared = try #require(ECRRegistryHost("444455556666.dkr.ecr-fips.us-east-2.amazonaws.com"))
+        let frankfurt = try #require(ECRRegistryHost("777788889999.dkr.ecr.eu-central-1.amazonaws.com"))
+        let other = try #require(ECRRegistryHost("777788889999.dkr.ecr.eu-west-1.amazonaws.com"))
+        #expect(file.registries.map { $0.covers(shared) } == [true, false])
+        #expect(file.registries.map { $0.covers(frankfurt) } == [false, true])
+        #expect(file.registries.map { $0.covers(other) } == [false, false])
+    }
+
+    @Test(arguments: [
+        ("[registry x]\n", "config line 1: [registry x] covers no registry"),
+        ("[registry x]\nregistry_ids = 1234\n", "config line 2: invalid registry_ids '1234' in [registry x]"),
+        ("[registry x]\nhosts = a b$c\n", "config line 2: invalid hosts 'b$c' in [registry x]"),
+        ("[registry x]\nregions = eu-west-1\n", "config line 2: unknown key 'regions' in [registry x]"),
+        ("[settings]\nregions = mars\n", "config line 2: invalid regions 'mars' in [settings]"),
+    ])
+    func badRegistrySectionsNameTheLine(text: String, start: String) {
+        let error = #expect(throws: ConfigurationFileError.self) { try configuration(text) }
+        #expect(error?.description.hasPrefix(start) == true, "\(String(describing: error))")
+    }
+
+    @Test func globPatterns() {
+        #expect(RegistryMapping.matches("a.b.c", pattern: "*.c"))
+        #expect(RegistryMapping.matches("a.b.c", pattern: "a*c"))
+        #expect(RegistryMapping.matches("a.b.c", pattern: "a.b.c"))
+        #expect(!RegistryMapping.matches("a.b.c", pattern: "*.d"))
+        #expect(!RegistryMapping.matches("ab", pattern: "a*b*b"))
     }
 }

@@ -121,6 +121,33 @@ import Testing
         #expect(fake.requestCount(account: "111122223333", region: "eu-west-1") == 1)
     }
 
+    @Test func anUnconfiguredECRHostIsFetchedOnDemandThroughTheMappingWithOneCall() throws {
+        defer { sandbox.remove() }
+        try sandbox.write(
+            ".config/ecr-sessions/config",
+            "[account other]\nprofile = other\nregions = eu-west-1\n\n"
+                + "[registry shared]\nprofile = dev\nregistry_ids = 444455556666\n")
+        let shared = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
+
+        let get = try sandbox.run("credential-helper", "get", input: "https://\(shared)\n")
+
+        #expect(get.status == 0, "\(get)")
+        let issued = try #require(fake.lastToken(account: "111122223333", region: "eu-west-1"))
+        let reply = try #require(JSONSerialization.jsonObject(with: Data(get.stdout.utf8)) as? [String: String])
+        #expect(reply == ["ServerURL": "https://\(shared)", "Username": "AWS", "Secret": issued.password])
+        #expect(fake.requests.count == 1)
+        // Cached like the rest: the next get is answered without a call, and status lists the registry.
+        let again = try sandbox.run("credential-helper", "get", input: shared)
+        #expect(again.status == 0 && again.stdout.contains(issued.password), "\(again)")
+        #expect(fake.requests.count == 1)
+        #expect(try sandbox.run("status", "--json").stdout.contains(shared))
+        // A host that neither an account, the mapping nor AWS_PROFILE covers is not found, without a call.
+        let unmapped = try sandbox.run(
+            "credential-helper", "get", input: "555566667777.dkr.ecr.eu-west-1.amazonaws.com")
+        #expect(unmapped.status == 1 && unmapped.stdout == "credentials not found in native keychain\n", "\(unmapped)")
+        #expect(fake.requests.count == 1)
+    }
+
     @Test func aTokenAboutToExpireIsRenewedAndAnExpiredOneNeverReturned() throws {
         defer { sandbox.remove() }
         fake.tokenLifetime = 10 * 60  // less than the 30 minutes a handed-out token must have left

@@ -1,23 +1,39 @@
 /// An AWS partition: a group of regions that share a DNS suffix (and credentials, which do not cross partitions).
 ///
-/// Every endpoint host name is made by `endpointHost(_:region:)`, so FIPS and dual-stack variants, when they come,
-/// are a parameter there and a suffix field here.
+/// Every endpoint host name is made from these fields by `AWSEndpoint.host(_:region:variant:)`, so FIPS and
+/// dual-stack endpoints come from the same table as the standard ones.
 public struct Partition: Sendable, Equatable, CustomStringConvertible {
     /// The partition's name in ARNs and botocore's data: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, ...
     public let id: String
     /// What every endpoint host in the partition ends with.
     public let dnsSuffix: String
+    /// What dual-stack (IPv4 and IPv6) API hosts end with; nil where botocore sends no request to one (it refuses
+    /// the variant), so asking for it is an error rather than a guessed host.
+    public let dualStackDNSSuffix: String?
+    /// What dual-stack registry hosts (`<account>.dkr-ecr.<region>.<suffix>`) end with, where AWS documents them.
+    let registryDualStackDNSSuffix: String?
     /// What the names of the partition's regions start with; empty for `aws`, which takes every region no other
     /// partition claims, as botocore falls back to it.
     let regionPrefix: String
 
-    public static let aws = Partition(id: "aws", dnsSuffix: "amazonaws.com", regionPrefix: "")
-    public static let china = Partition(id: "aws-cn", dnsSuffix: "amazonaws.com.cn", regionPrefix: "cn-")
-    public static let govCloud = Partition(id: "aws-us-gov", dnsSuffix: "amazonaws.com", regionPrefix: "us-gov-")
-    public static let iso = Partition(id: "aws-iso", dnsSuffix: "c2s.ic.gov", regionPrefix: "us-iso-")
-    public static let isoB = Partition(id: "aws-iso-b", dnsSuffix: "sc2s.sgov.gov", regionPrefix: "us-isob-")
-    public static let isoE = Partition(id: "aws-iso-e", dnsSuffix: "cloud.adc-e.uk", regionPrefix: "eu-isoe-")
-    public static let isoF = Partition(id: "aws-iso-f", dnsSuffix: "csp.hci.ic.gov", regionPrefix: "us-isof-")
+    public static let aws = Partition(
+        id: "aws", dnsSuffix: "amazonaws.com", dualStack: "api.aws", registryDualStack: "on.aws", regionPrefix: "")
+    public static let china = Partition(
+        id: "aws-cn", dnsSuffix: "amazonaws.com.cn", dualStack: "api.amazonwebservices.com.cn",
+        registryDualStack: nil, regionPrefix: "cn-")
+    public static let govCloud = Partition(
+        id: "aws-us-gov", dnsSuffix: "amazonaws.com", dualStack: "api.aws", registryDualStack: "on.aws",
+        regionPrefix: "us-gov-")
+    public static let iso = Partition(
+        id: "aws-iso", dnsSuffix: "c2s.ic.gov", dualStack: "api.aws.ic.gov", registryDualStack: nil,
+        regionPrefix: "us-iso-")
+    public static let isoB = Partition(
+        id: "aws-iso-b", dnsSuffix: "sc2s.sgov.gov", dualStack: "api.aws.scloud", registryDualStack: nil,
+        regionPrefix: "us-isob-")
+    public static let isoE = Partition(
+        id: "aws-iso-e", dnsSuffix: "cloud.adc-e.uk", dualStack: nil, registryDualStack: nil, regionPrefix: "eu-isoe-")
+    public static let isoF = Partition(
+        id: "aws-iso-f", dnsSuffix: "csp.hci.ic.gov", dualStack: nil, registryDualStack: nil, regionPrefix: "us-isof-")
 
     /// Every partition, `aws` last because it is the fallback.
     public static let all: [Partition] = [china, govCloud, iso, isoB, isoE, isoF, aws]
@@ -27,13 +43,15 @@ public struct Partition: Sendable, Equatable, CustomStringConvertible {
         self = Self.all.first { region.hasPrefix($0.regionPrefix) } ?? .aws
     }
 
-    private init(id: String, dnsSuffix: String, regionPrefix: String) {
+    private init(id: String, dnsSuffix: String, dualStack: String?, registryDualStack: String?, regionPrefix: String) {
         self.id = id
         self.dnsSuffix = dnsSuffix
+        self.dualStackDNSSuffix = dualStack
+        self.registryDualStackDNSSuffix = registryDualStack
         self.regionPrefix = regionPrefix
     }
 
-    /// The host of `service` (the host's first labels, such as `api.ecr` or `sts`) in `region`:
+    /// The standard host of `service` (the host's first labels, such as `api.ecr` or `sts`) in `region`:
     /// `<service>.<region>.<partition's DNS suffix>`.
     public static func endpointHost(_ service: String, region: String) -> String {
         "\(service).\(region).\(Partition(region: region).dnsSuffix)"

@@ -22,6 +22,8 @@ public struct ResolvedProfile: Sendable, Equatable, CustomStringConvertible {
     public var profileEndpointURL: String?
     /// `endpoint_url` per service from the profile's `services` block, keyed like `ecr` or `ecr_public`.
     public var serviceEndpointURLs: [String: String]
+    /// The profile's `use_fips_endpoint`, `use_dualstack_endpoint` and `sts_regional_endpoints`, as written.
+    public var endpointKeys: [String: String] = [:]
 
     public init(
         profile: String, credentials: AWSCredentials, credentialsOrigin: CredentialsOrigin, region: String?,
@@ -54,6 +56,11 @@ public struct ResolvedProfile: Sendable, Equatable, CustomStringConvertible {
         let key = service.lowercased().replacing(" ", with: "_").replacing("-", with: "_")
         return environment["AWS_ENDPOINT_URL_" + key.uppercased()] ?? environment["AWS_ENDPOINT_URL"]
             ?? serviceEndpointURLs[key] ?? profileEndpointURL
+    }
+
+    /// The FIPS, dual-stack and STS endpoint settings of this profile's calls: each variable over its key.
+    public func endpointSettings(environment: Environment) -> EndpointSettings {
+        EndpointSettings(environment: environment) { endpointKeys[$0] }
     }
 }
 
@@ -137,13 +144,20 @@ extension AWSProfiles {
         environment: Environment
     ) -> ResolvedProfile {
         let block = profiles[name]
-        return ResolvedProfile(
+        var resolved = ResolvedProfile(
             profile: name,
             credentials: credentials,
             credentialsOrigin: origin,
             region: region(ofProfile: name, environment: environment),
             profileEndpointURL: block?["endpoint_url"],
             serviceEndpointURLs: block.map(serviceEndpointURLs(for:)) ?? [:])
+        resolved.endpointKeys = EndpointSettings.profileKeys.reduce(into: [:]) { $0[$1] = block?[$1] }
+        return resolved
+    }
+
+    /// The FIPS, dual-stack and STS endpoint settings of `profile`'s calls (see `EndpointSettings`).
+    public func endpointSettings(ofProfile name: String, environment: Environment) -> EndpointSettings {
+        EndpointSettings(environment: environment) { profiles[name]?[$0] }
     }
 
     /// The region requests for `profile` go to: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's

@@ -53,7 +53,8 @@ extension Actions {
             let cache = try context.cache()
             let keys = hosts.flatMap { host in
                 let (plain, serverURL) = RegistryHost.userLoginKeys(host)
-                return [plain, serverURL]
+                // An ECR host in any case docker accepts is the one the cache and the targets hold.
+                return [plain, serverURL] + [ECRRegistryHost(plain)?.description].compactMap { $0 }
             }
             var report = try undo(.hosts(keys), cache: cache)
             for key in Set(keys) {

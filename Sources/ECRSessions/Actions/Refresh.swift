@@ -91,6 +91,10 @@ extension Actions {
             let due = Set(plan.due)
             if !due.isEmpty {
                 report.login = try await AccountsLogin(context).run(accounts, only: due, progress: progress)
+            } else if accounts.contains(where: { $0.problem != nil }) {
+                // An account that cannot be logged in (no region) is said on every run, as `accounts login` says it.
+                report.login = LoginReport(
+                    results: [], skipped: accounts.filter { $0.problem != nil }, notices: [], targetErrors: [])
             }
             // Exit 1 only for a registry whose account is failing and whose token is gone or about to go. When
             // nothing ran (cron's usual case) the plan already says so, without reading the cache again.

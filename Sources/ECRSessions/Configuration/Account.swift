@@ -43,35 +43,43 @@ public struct Account: Sendable, Equatable {
     }
 
     /// Zero configuration: every profile of the AWS files that is set up to yield credentials is an account in its
-    /// own region (else `AWS_REGION`, else `AWS_DEFAULT_REGION`); so are the credentials the AWS CLI would use with
-    /// no profile (`AmbientSource.inEnvironment`), as the account `environment`; and on a machine with neither, the
-    /// instance profile (`instance-metadata`), as the SDKs' default chain ends with it, when a region is known.
-    public static func zeroConfiguration(_ profiles: AWSProfiles, environment: Environment) -> [Account] {
-        let fallbackRegion = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+    /// own region (else the `[settings] regions` default, else `AWS_REGION`, else `AWS_DEFAULT_REGION`); so are the
+    /// credentials the AWS CLI would use with no profile (`AmbientSource.inEnvironment`), as the account
+    /// `environment`; and on a machine with neither, the instance profile (`instance-metadata`), as the SDKs' default
+    /// chain ends with it, when a region is known.
+    public static func zeroConfiguration(
+        _ profiles: AWSProfiles, environment: Environment, defaultRegions: [String] = []
+    ) -> [Account] {
         let credentialProfiles = profiles.credentialProfiles()
         var accounts = credentialProfiles.map { profile in
-            let region = profile.region ?? fallbackRegion
+            let regions = Self.regions(
+                ownRegion: profile.region, defaultRegions: defaultRegions, environment: environment)
             return Account(
-                name: profile.name, profile: profile.name, regions: region.map { [$0] } ?? [],
+                name: profile.name, profile: profile.name, regions: regions,
                 origin: profile.location.description, credentialSource: profile.source,
-                problem: region == nil
-                    ? "no region: add 'region = ...' to the profile (\(profile.location)) or set AWS_REGION" : nil)
+                problem: regions.isEmpty
+                    ? "no region: add 'region = ...' to the profile (\(profile.location)), 'regions = ...' to the "
+                        + "[settings] of the ecr-sessions config, or set AWS_REGION" : nil)
         }
         // The AWS CLI's region without --profile: the environment's, else the selected profile's.
         let ambientRegion = profiles.region(
             ofProfile: AWSProfiles.selectedProfile(explicit: nil, environment: environment), environment: environment)
+        let ambientRegions = Self.regions(
+            ownRegion: ambientRegion, defaultRegions: defaultRegions, environment: environment)
         if let source = AmbientSource.inEnvironment(environment) {
             accounts.append(
                 Account(
-                    name: "environment", profile: source.profile, regions: ambientRegion.map { [$0] } ?? [],
+                    name: "environment", profile: source.profile, regions: ambientRegions,
                     origin: "environment (\(source.variable))", credentialSource: source.kind,
-                    problem: ambientRegion == nil ? "no region: set AWS_REGION or AWS_DEFAULT_REGION" : nil))
+                    problem: ambientRegions.isEmpty
+                        ? "no region: set AWS_REGION, or 'regions = ...' in the [settings] of the ecr-sessions config"
+                        : nil))
         } else if credentialProfiles.isEmpty, AmbientSource.isInstanceMetadataEnabled(environment),
-            let region = ambientRegion
+            !ambientRegions.isEmpty
         {
             accounts.append(
                 Account(
-                    name: "instance-metadata", profile: AmbientSource.instanceMetadataProfile, regions: [region],
+                    name: "instance-metadata", profile: AmbientSource.instanceMetadataProfile, regions: ambientRegions,
                     origin: "instance metadata (no profile and no AWS_ACCESS_KEY_ID)",
                     credentialSource: .instanceMetadata))
         }

@@ -25,18 +25,22 @@ public struct Configuration: Sendable, Equatable {
 
         /// A minute: long enough for a slow STS hop and ECR's retries, short enough that cron's next run is not late.
         public static let defaultLoginTimeout = Duration.seconds(60)
+        /// `regions`: where an account goes whose profile has no region of its own and that names none.
+        public var regions: [String]
         /// `metrics_file`: where each refresh and daemon pass writes the Prometheus metrics (`~` not yet expanded).
         public var metricsFile: String?
 
         public init(
             refreshBefore: Duration? = nil, targets: [LoginTarget] = [.docker], concurrency: Int = 16,
-            credentialHelpers: CredentialHelperPolicy = .register, metricsFile: String? = nil
+            credentialHelpers: CredentialHelperPolicy = .register, metricsFile: String? = nil,
+            regions: [String] = []
         ) {
             self.refreshBefore = refreshBefore
             self.targets = targets
             self.concurrency = concurrency
             self.credentialHelpers = credentialHelpers
             self.metricsFile = metricsFile
+            self.regions = regions
         }
 
         /// Where `account`'s logins are written: its own targets, else these.
@@ -50,11 +54,16 @@ public struct Configuration: Sendable, Equatable {
     public var settings: Settings
     /// Every `[account]` in file order, disabled ones included with `isEnabled == false` so they can be listed.
     public var accounts: [Account]
+    /// Every `[registry]` in file order: the profiles that serve registries no account covers.
+    public var registries: [RegistryMapping]
 
-    public init(path: String?, settings: Settings = Settings(), accounts: [Account] = []) {
+    public init(
+        path: String?, settings: Settings = Settings(), accounts: [Account] = [], registries: [RegistryMapping] = []
+    ) {
         self.path = path
         self.settings = settings
         self.accounts = accounts
+        self.registries = registries
     }
 
     /// Where to look for the config file, and who said so.
@@ -141,6 +150,8 @@ public struct Configuration: Sendable, Equatable {
         var settingsLocation: SourceLocation?
         var accounts: [Account] = []
         var accountLocations: [String: SourceLocation] = [:]
+        var registries: [RegistryMapping] = []
+        var registryLocations: [String: SourceLocation] = [:]
         for section in file.sections {
             switch (section.header.kind, section.header.name) {
             case (nil, "settings"):
@@ -157,11 +168,17 @@ public struct Configuration: Sendable, Equatable {
                 }
                 accounts.append(try Self.account(section, targets: targets))
                 accountLocations[name] = section.location
+            case ("registry", let name):
+                if let first = registryLocations[name] {
+                    throw .duplicateSection(header: "[registry \(name)]", first: first, second: section.location)
+                }
+                registries.append(try Self.registry(section))
+                registryLocations[name] = section.location
             default:
                 throw .unknownSection(header: section.header.description, location: section.location)
             }
         }
-        self.init(path: path, settings: settings ?? Settings(), accounts: accounts)
+        self.init(path: path, settings: settings ?? Settings(), accounts: accounts, registries: registries)
     }
 
     /// The file's text; nil when there is no such file (or a file stands where a folder on its path should).
@@ -178,10 +195,13 @@ public struct Configuration: Sendable, Equatable {
 
 extension Configuration {
     static let settingsKeys = [
-        "refresh_before", "targets", "concurrency", "cred_helpers", "login_timeout", "metrics_file",
+        "refresh_before", "targets", "concurrency", "cred_helpers", "regions", "login_timeout", "metrics_file",
         "kubernetes_namespaces", "kubernetes_secret",
     ]
+    static let regionsExpected = "AWS regions such as eu-west-1 or us-gov-west-1, separated by spaces or commas"
     static let accountKeys = ["profile", "regions", "registry_ids", "public", "enabled", "targets"]
+    static let registryKeys = ["profile", "registry_ids", "hosts"]
+    static let registryIDsExpected = "12-digit AWS account IDs such as 111122223333, separated by spaces or commas"
 
     private static func settings(_ section: INISection, targets: [String]) throws(ConfigurationFileError) -> Settings {
         let values = SectionValues(section: section, allowedKeys: settingsKeys, targetNames: targets)
@@ -244,6 +264,9 @@ extension Configuration {
             }
             settings.kubernetesSecret = secret.value
         }
+        if let regions = values["regions"] {
+            settings.regions = try values.regions(regions)
+        }
         return settings
     }
 
@@ -254,14 +277,7 @@ extension Configuration {
         let values = SectionValues(section: section, allowedKeys: accountKeys, targetNames: targets)
         try values.rejectUnknownKeys()
 
-        var profile = name
-        if let property = values["profile"] {
-            guard property.value.isValidAWSIdentifier else {
-                throw values.invalid(
-                    property, item: property.value, expected: "a profile name of letters, digits and -/.%@_:+")
-            }
-            profile = property.value
-        }
+        let profile = try values.profile(defaultingTo: name)
         let isPublic = try values["public"].map(values.boolean) ?? false
         let isEnabled = try values["enabled"].map(values.boolean) ?? true
 
@@ -269,25 +285,45 @@ extension Configuration {
         if let property = values["regions"] {
             // Refused rather than ignored: someone who writes regions here expects them to matter.
             if isPublic { throw .notAllowedWithPublic(key: "regions", account: name, location: property.location) }
-            regions = try values.list(
-                property, expected: "AWS regions such as eu-west-1 or us-gov-west-1, separated by spaces or commas"
-            ) { $0.wholeMatch(of: /[a-z]{2}(-[a-z]+)+-[0-9]+/) != nil }
-        } else if !isPublic {
-            throw .missingRegions(account: name, location: section.location)
+            regions = try values.regions(property)
         }
         var registryIDs: [String] = []
         if let property = values["registry_ids"] {
             if isPublic {
                 throw .notAllowedWithPublic(key: "registry_ids", account: name, location: property.location)
             }
-            registryIDs = try values.list(
-                property, expected: "12-digit AWS account IDs such as 111122223333, separated by spaces or commas"
-            ) { $0.count == 12 && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+            registryIDs = try values.registryIDs(property)
         }
         let targets = try values["targets"].map(values.targets)
         return Account(
             name: name, profile: profile, regions: regions, isPublic: isPublic, registryIDs: registryIDs,
             origin: section.location.description, isEnabled: isEnabled, targets: targets)
+    }
+
+    private static func registry(_ section: INISection) throws(ConfigurationFileError) -> RegistryMapping {
+        let name = section.header.name
+        guard name.isValidAWSIdentifier else { throw .invalidAccountName(name: name, location: section.location) }
+        let values = SectionValues(section: section, allowedKeys: registryKeys, targetNames: [])
+        try values.rejectUnknownKeys()
+        let profile = try values.profile(defaultingTo: name)
+        let registryIDs = try values["registry_ids"].map(values.registryIDs) ?? []
+        let hosts =
+            try values["hosts"].map { (property) throws(ConfigurationFileError) in
+                try values.list(
+                    property,
+                    expected: "registry host patterns such as *.dkr.ecr.eu-west-1.amazonaws.com (* is any text)"
+                ) { item in
+                    !item.isEmpty
+                        && item.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.*".contains($0)) }
+                }
+                .map { $0.lowercased() }
+            } ?? []
+        guard !registryIDs.isEmpty || !hosts.isEmpty else {
+            throw .emptyRegistryMapping(name: name, location: section.location)
+        }
+        return RegistryMapping(
+            name: name, profile: profile, registryIDs: registryIDs, hostPatterns: hosts,
+            origin: section.location.description)
     }
 }
 
@@ -342,6 +378,27 @@ private struct SectionValues {
         return result
     }
 
+    /// The section's `profile`, or `name` when it has none.
+    func profile(defaultingTo name: String) throws(ConfigurationFileError) -> String {
+        guard let property = self["profile"] else { return name }
+        guard property.value.isValidAWSIdentifier else {
+            throw invalid(property, item: property.value, expected: "a profile name of letters, digits and -/.%@_:+")
+        }
+        return property.value
+    }
+
+    func registryIDs(_ property: INIProperty) throws(ConfigurationFileError) -> [String] {
+        try list(property, expected: Configuration.registryIDsExpected) {
+            $0.count == 12 && $0.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+    }
+
+    func regions(_ property: INIProperty) throws(ConfigurationFileError) -> [String] {
+        try list(property, expected: Configuration.regionsExpected) {
+            $0.wholeMatch(of: /[a-z]{2}(-[a-z]+)+-[0-9]+/) != nil
+        }
+    }
+
     func targets(_ property: INIProperty) throws(ConfigurationFileError) -> [LoginTarget] {
         let names = targetNames.joined(separator: ", ")
         return try list(
@@ -360,14 +417,17 @@ extension Account {
     ///
     /// A config file with only `[settings]` keeps zero-config accounts, so that choosing targets does not mean
     /// listing every account. Accounts from the file get their credential source from the AWS files where the
-    /// profile is there; one that is not fails when it is logged in.
+    /// profile is there; one that is not fails when it is logged in. An account of the file without `regions`
+    /// takes its profile's region, else `[settings] regions`, else `AWS_REGION` or `AWS_DEFAULT_REGION`; with none
+    /// of them it is kept with its `problem`, which every command that would log it in reports.
     public static func accounts(
         configuration: Configuration?,
         profiles: AWSProfiles,
         environment: Environment
     ) -> [Account] {
+        let defaultRegions = configuration?.settings.regions ?? []
         guard let configured = configuration?.accounts, !configured.isEmpty else {
-            return zeroConfiguration(profiles, environment: environment)
+            return zeroConfiguration(profiles, environment: environment, defaultRegions: defaultRegions)
         }
         let sources = Dictionary(
             profiles.credentialProfiles().map { ($0.name, $0.source) }, uniquingKeysWith: { first, _ in first })
@@ -375,7 +435,25 @@ extension Account {
             var account = account
             account.credentialSource = account.credentialSource ?? sources[account.profile]
                 ?? (account.profile == AmbientSource.instanceMetadataProfile ? .instanceMetadata : nil)
+            if !account.isPublic, account.regions.isEmpty {
+                account.regions = regions(
+                    ownRegion: profiles.profiles[account.profile]?["region"], defaultRegions: defaultRegions,
+                    environment: environment)
+                if account.regions.isEmpty {
+                    account.problem =
+                        "no region: add 'regions = ...' to [account \(account.name)] (\(account.origin)), "
+                        + "'region = ...' to profile '\(account.profile)', or 'regions = ...' to [settings]"
+                }
+            }
             return account
         }
+    }
+
+    /// Where an account without `regions` goes: its profile's own region, else the `[settings]` default, else the
+    /// environment's region; empty when there is none.
+    static func regions(ownRegion: String?, defaultRegions: [String], environment: Environment) -> [String] {
+        if let ownRegion { return [ownRegion] }
+        if !defaultRegions.isEmpty { return defaultRegions }
+        return (environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]).map { [$0] } ?? []
     }
 }

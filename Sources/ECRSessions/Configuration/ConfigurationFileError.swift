@@ -9,7 +9,7 @@ public enum ConfigurationFileError: Error, Sendable, Equatable, CustomStringConv
     case unreadableFile(path: String, reason: String)
     /// A line is not valid INI.
     case syntax(INISyntaxError)
-    /// A header other than `[settings]` and `[account NAME]`.
+    /// A header other than `[settings]`, `[account NAME]` and `[registry NAME]`.
     case unknownSection(header: String, location: SourceLocation)
     /// `[account]` without a name, or with one that could not be typed as a command-line argument.
     case invalidAccountName(name: String, location: SourceLocation)
@@ -19,8 +19,8 @@ public enum ConfigurationFileError: Error, Sendable, Equatable, CustomStringConv
     case unknownKey(key: String, section: String, allowed: [String], location: SourceLocation)
     /// A known key with a value it cannot take; `value` is the offending item of a list.
     case invalidValue(key: String, value: String, section: String, expected: String, location: SourceLocation)
-    /// An account that is neither given `regions` nor `public = true`; `location` is its header.
-    case missingRegions(account: String, location: SourceLocation)
+    /// A `[registry]` with neither `registry_ids` nor `hosts`: it would cover nothing.
+    case emptyRegistryMapping(name: String, location: SourceLocation)
     /// `regions` or `registry_ids` in an account with `public = true`.
     case notAllowedWithPublic(key: String, account: String, location: SourceLocation)
 
@@ -34,7 +34,7 @@ public enum ConfigurationFileError: Error, Sendable, Equatable, CustomStringConv
         case .syntax(let error):
             return error.description
         case .unknownSection(let header, let location):
-            return "\(location): unknown section \(header); allowed: [settings], [account NAME]."
+            return "\(location): unknown section \(header); allowed: [settings], [account NAME], [registry NAME]."
         case .invalidAccountName(let name, let location):
             if name.isEmpty { return "\(location): [account] needs a name, as in [account prod]." }
             return "\(location): account name '\(name)' may only contain letters, digits and -/.%@_:+."
@@ -45,9 +45,9 @@ public enum ConfigurationFileError: Error, Sendable, Equatable, CustomStringConv
         case .invalidValue(let key, let value, let section, let expected, let location):
             let shown = value.split(whereSeparator: \.isNewline).joined(separator: " ")
             return "\(location): invalid \(key) '\(shown)' in \(section); expected \(expected)."
-        case .missingRegions(let account, let location):
-            return "\(location): [account \(account)] has no regions; add one such as 'regions = eu-west-1 us-east-1', "
-                + "or 'public = true' for ECR Public."
+        case .emptyRegistryMapping(let name, let location):
+            return "\(location): [registry \(name)] covers no registry; add 'registry_ids = 111122223333' or "
+                + "'hosts = *.dkr.ecr.eu-west-1.amazonaws.com'."
         case .notAllowedWithPublic(let key, let account, let location):
             let why =
                 key == "regions"

@@ -39,17 +39,13 @@ public enum RegistryEndpoint {
         return host
     }
 
-    /// Whether `host` is a registry of `service`. Endpoint variants (FIPS, dual-stack) are added here.
+    /// Whether `host` is a registry of `service`: `ECRRegistryHost` is the one table of ECR's registry hosts, every
+    /// partition and endpoint variant included.
     static func accepts(_ host: String, _ service: Service) -> Bool {
+        guard let registry = ECRRegistryHost(host) else { return false }
         switch service {
-        case .publicECR:
-            return host == "public.ecr.aws"
-        case .privateECR(let region):
-            let labels = host.split(separator: ".", maxSplits: 4, omittingEmptySubsequences: false)
-            guard labels.count == 5 else { return false }
-            return labels[0].count == 12 && labels[0].allSatisfy { ("0"..."9").contains($0) } && labels[1] == "dkr"
-                && ["ecr", "ecr-fips"].contains(labels[2]) && labels[3] == region
-                && labels[4] == Partition(region: region).dnsSuffix
+        case .publicECR: return registry.isPublic
+        case .privateECR(let region): return !registry.isPublic && registry.region == region
         }
     }
 

@@ -88,6 +88,7 @@ public struct STSClient: Sendable {
         if let serial = role.mfaSerial, role.mfaCode?.isEmpty ?? true {
             throw STSError(.mfaCodeRequired, roleARN: role.roleARN, detail: serial)
         }
+        try STSEndpoint.checkPartition(of: role.roleARN, at: endpoint)
         var parameters = [("RoleArn", role.roleARN), ("RoleSessionName", role.sessionName)]
         if let externalID = role.externalID { parameters.append(("ExternalId", externalID)) }
         if let duration = role.durationSeconds { parameters.append(("DurationSeconds", String(duration))) }
@@ -106,6 +107,7 @@ public struct STSClient: Sendable {
     public func assumeRoleWithWebIdentity(_ role: WebIdentityRoleRequest, endpoint: URL) async throws(STSError)
         -> AssumedRole
     {
+        try STSEndpoint.checkPartition(of: role.roleARN, at: endpoint)
         var parameters = [
             ("RoleArn", role.roleARN), ("RoleSessionName", role.sessionName),
             ("WebIdentityToken", role.webIdentityToken),

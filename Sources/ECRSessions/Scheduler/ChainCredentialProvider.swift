@@ -57,7 +57,7 @@ public struct ChainCredentialProvider: CredentialProvider {
             profile: profile, region: profiles.region(ofProfile: settings, environment: environment),
             endpointURL: block?["endpoint_url"],
             serviceEndpointURLs: block.map(profiles.serviceEndpointURLs(for:)) ?? [:],
-            environment: environment)
+            environment: environment, settings: profiles.endpointSettings(ofProfile: profile, environment: environment))
         var credentials = try await baseCredentials(chain.base, hop)
         for role in chain.roles {
             credentials = try await assume(role, with: credentials, hop)
@@ -129,7 +129,7 @@ public struct ChainCredentialProvider: CredentialProvider {
 
         init(
             profile: String, region: String?, endpointURL: String?, serviceEndpointURLs: [String: String],
-            environment: Environment
+            environment: Environment, settings: EndpointSettings? = nil
         ) throws(STSError) {
             self.profile = profile
             self.region = region
@@ -137,7 +137,7 @@ public struct ChainCredentialProvider: CredentialProvider {
             self.serviceEndpointURLs = serviceEndpointURLs
             stsEndpoint = try STSEndpoint.url(
                 region: region, environment: environment, profileServiceEndpoint: serviceEndpointURLs["sts"],
-                profileEndpoint: endpointURL)
+                profileEndpoint: endpointURL, settings: settings)
         }
 
         /// Where STS calls go, for cache keys: a session from one endpoint is not offered to another. The standard
