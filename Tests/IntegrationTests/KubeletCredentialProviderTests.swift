@@ -55,6 +55,29 @@ import Testing
         #expect(result.stderr.isEmpty, "\(result)")
     }
 
+    @Test func anUnconfiguredHostIsFetchedThroughTheMappingWithOneECRCall() throws {
+        defer { sandbox.remove() }
+        // No account covers the shared registry: the [registry] mapping says which profile's token serves it.
+        try sandbox.write(
+            ".config/ecr-sessions/config",
+            "[account other]\nprofile = other\nregions = eu-west-1\n\n"
+                + "[registry shared]\nprofile = dev\nregistry_ids = 444455556666\n")
+        let shared = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
+
+        let result = try sandbox.run("kubelet-credential-provider", input: request("\(shared)/team/app:1.2"))
+
+        #expect(result.status == 0, "\(result)")
+        let issued = try #require(fake.lastToken(account: "111122223333", region: "eu-west-1"))
+        let response = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let auth = try #require(response["auth"] as? [String: [String: String]])
+        #expect(auth == [shared: ["username": "AWS", "password": issued.password]])
+        #expect(fake.requests.count == 1)
+        // The next request for the same host is served from the cache.
+        let again = try sandbox.run("kubelet-credential-provider", input: request("\(shared)/team/other:2"))
+        #expect(again.status == 0 && again.stdout.contains(issued.password), "\(again)")
+        #expect(fake.requests.count == 1)
+    }
+
     @Test func anExpiredTokenWithTheEndpointDownIsAnErrorWithNothingOnStdout() throws {
         defer { sandbox.remove() }
         fake.tokenLifetime = 10 * 60
