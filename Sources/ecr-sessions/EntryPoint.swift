@@ -39,6 +39,8 @@ struct Root: AsyncParsableCommand {
         } catch let error as CleanExit {
             exit(withError: error)
         } catch {
+            // A help request parseAsRoot returned as a command throws argument-parser's own error: print the help, 0.
+            if exitCode(for: error) == .success { exit(withError: error) }
             printError("error: \(error)")
             Foundation.exit(FailureCategory(of: error).exitStatus)
         }
