@@ -43,6 +43,15 @@ let package = Package(
                 "ECRSessions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict + [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            // The Swift runtime and Foundation linked in, in release builds: dynamic linking of their ~20 libraries
+            // was half of every command's start-up (BENCHMARKS.md). Debug builds and the tests link as before.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+        ),
+        // Micro-benchmarks that scripts/benchmark runs (the SigV4 signer), outside the product's command line.
+        .executableTarget(
+            name: "ecr-sessions-bench",
+            dependencies: ["ECRSessions"],
             swiftSettings: strict
         ),
         .target(
