@@ -88,6 +88,28 @@ actor OpenMoto {
         #expect(keys.count == 3 && keys[0] == "iam-role" && keys[1] == keys[2] && !keys[1].isEmpty, "\(judge)")
     }
 
+    @Test func withNoRegionNamedTheInstanceProfileLogsInInTheInstancesOwnRegion() async throws {
+        let moto = try await OpenMoto.shared.get()
+        // No AWS_REGION, no profile: the region is moto's placement/region (us-east-1), as the SDKs would use it.
+        let sandbox = try CLISandbox([
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": moto.endpoint, "AWS_ENDPOINT_URL_ECR": moto.endpoint,
+            "ECR_SESSIONS_FAKE_NOW": motoNow,
+        ])
+        defer { sandbox.remove() }
+        let login = try sandbox.run("accounts", "login", "--all")
+        #expect(login.status == 0, "\(login)")
+        #expect(login.stdout.contains("Login Succeeded: 123456789012.dkr.ecr.us-east-1.amazonaws.com"), "\(login)")
+        let refresh = try sandbox.run("refresh")
+        #expect(refresh.status == 0, "\(refresh)")
+
+        // Where the metadata cannot say either, the account fails with that reason instead of guessing.
+        var nowhere = sandbox
+        nowhere.environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9"
+        let failed = try nowhere.run("accounts", "login", "--all")
+        #expect(failed.status == 1, "\(failed)")
+        #expect(failed.stderr.contains("no region, and the instance metadata could not tell one"), "\(failed)")
+    }
+
     @Test func podIdentityOnLoopbackLogsInWithTheTokenFileAndPlainHTTPElsewhereIsRefused() async throws {
         let moto = try await OpenMoto.shared.get()
         let seen = LockedValue<[String]>([])

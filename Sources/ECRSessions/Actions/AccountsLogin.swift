@@ -42,6 +42,7 @@ extension Actions {
             _ accounts: [Account], concurrency: Int? = nil, only selected: Set<LoginJob>? = nil,
             mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in }
         ) async throws -> LoginReport {
+            let accounts = await context.resolvingInstanceRegions(accounts)
             let settings = try context.settings()
             let runner = try context.loginRunner(concurrency: concurrency, mfaPrompt: mfaPrompt)
             let jobs = accounts.flatMap(\.jobs).filter { selected?.contains($0) ?? true }

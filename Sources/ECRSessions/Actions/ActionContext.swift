@@ -94,6 +94,24 @@ public final class ActionContext: Sendable {
         Account.accounts(configuration: try configuration(), profiles: try awsProfiles(), environment: environment)
     }
 
+    /// `accounts`, with the instance profile's region asked of the instance metadata where nothing else names one
+    /// (`Account.regionFromInstanceMetadata`); when the metadata cannot say, the account keeps a `problem` saying so.
+    func resolvingInstanceRegions(_ accounts: [Account]) async -> [Account] {
+        var resolved = accounts
+        for index in resolved.indices where resolved[index].regionFromInstanceMetadata {
+            do {
+                let region = try await InstanceMetadataClient(transport: transport, environment: environment).region()
+                resolved[index].regions = [region]
+            } catch {
+                resolved[index].problem =
+                    "no region, and the instance metadata could not tell one (\(error)); set AWS_REGION, or add a "
+                    + "profile with a region (aws configure)"
+            }
+            resolved[index].regionFromInstanceMetadata = false
+        }
+        return resolved
+    }
+
     /// The ECR client every login of this process uses.
     var ecrClient: ECRClient {
         ECRClient(transport: transport, clock: clock, retry: retry)

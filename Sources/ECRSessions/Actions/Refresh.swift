@@ -81,7 +81,7 @@ extension Actions {
                     plan: RefreshPlan(entries: [], now: context.clock.now()), endangered: [])
             }
             defer { withExtendedLifetime(lock) {} }
-            let accounts = try context.accounts().filter(\.isEnabled)
+            let accounts = await context.resolvingInstanceRegions(try context.accounts().filter(\.isEnabled))
             let policy = try policy()
             let jobs = accounts.flatMap(\.jobs)
             let plan = RefreshPlan.make(

@@ -17,6 +17,9 @@ public struct Account: Sendable, Equatable {
     public var isEnabled: Bool
     /// Where this account's logins are written; nil means the `[settings]` targets.
     public var targets: [LoginTarget]?
+    /// True for the instance profile's account when nothing names a region: the instance's own region
+    /// (`placement/region` of its metadata) is asked for when the account is logged in.
+    public var regionFromInstanceMetadata = false
 
     public init(
         name: String, profile: String, regions: [String], isPublic: Bool = false, registryIDs: [String] = [],
@@ -74,14 +77,14 @@ public struct Account: Sendable, Equatable {
                     problem: ambientRegions.isEmpty
                         ? "no region: set AWS_REGION, or 'regions = ...' in the [settings] of the ecr-sessions config"
                         : nil))
-        } else if credentialProfiles.isEmpty, AmbientSource.isInstanceMetadataEnabled(environment),
-            !ambientRegions.isEmpty
-        {
-            accounts.append(
-                Account(
-                    name: "instance-metadata", profile: AmbientSource.instanceMetadataProfile, regions: ambientRegions,
-                    origin: "instance metadata (no profile and no AWS_ACCESS_KEY_ID)",
-                    credentialSource: .instanceMetadata))
+        } else if credentialProfiles.isEmpty, AmbientSource.isInstanceMetadataEnabled(environment) {
+            // As the SDKs' default chain ends with it; with no region named, the instance's own is asked for when the
+            // account is logged in (`ActionContext.resolvingInstanceRegions`).
+            var account = Account(
+                name: "instance-metadata", profile: AmbientSource.instanceMetadataProfile, regions: ambientRegions,
+                origin: "instance metadata (no profile and no AWS_ACCESS_KEY_ID)", credentialSource: .instanceMetadata)
+            account.regionFromInstanceMetadata = ambientRegions.isEmpty
+            accounts.append(account)
         }
         return accounts
     }
