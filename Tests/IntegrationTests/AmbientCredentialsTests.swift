@@ -56,6 +56,20 @@ actor OpenMoto {
         #expect(again.status == 0, "\(again)")
     }
 
+    @Test func theCredentialHelperServesAnUncachedHostWithTheEnvironmentsKeys() async throws {
+        let (moto, key) = try await MotoFixture.shared.get()
+        let sandbox = try CLISandbox([
+            "AWS_ACCESS_KEY_ID": key.accessKeyID, "AWS_SECRET_ACCESS_KEY": key.secretAccessKey,
+            "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_ECR": moto.endpoint, "ECR_SESSIONS_FAKE_NOW": motoNow,
+        ])
+        defer { sandbox.remove() }
+        // Nothing logged in yet, no profile at all: the environment's keys fetch the token on demand.
+        let get = try sandbox.run("credential-helper", "get", input: "123456789012.dkr.ecr.eu-west-1.amazonaws.com")
+        #expect(get.status == 0, "\(get)")
+        #expect(get.stdout.contains("\"Username\":\"AWS\""), "\(get)")
+        #expect(!get.stdout.contains(key.secretAccessKey) && !get.stderr.contains(key.secretAccessKey))
+    }
+
     @Test func theInstanceProfileFromMotosMetadataLogsInAndBotocoreReadsTheSameCredentials() async throws {
         let moto = try await OpenMoto.shared.get()
         let sandbox = try CLISandbox([

@@ -142,6 +142,8 @@ extension Actions {
             if let mapping = try context.configuration()?.registries.first(where: { $0.covers(registry) }) {
                 return mapping.profile
             }
+            // As the AWS CLI picks credentials with no --profile: the environment's keys first, then AWS_PROFILE.
+            if let source = AmbientSource.inEnvironment(context.environment) { return source.profile }
             if let profile = context.environment["AWS_PROFILE"] { return profile }
             return try context.awsProfiles().profiles["default"] != nil ? "default" : nil
         }
