@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -56,13 +55,17 @@ struct ChildProcess: Sendable {
         }
     }
 
-    /// Runs the program and waits for it on a Dispatch thread: the child is watched with blocking calls (poll,
-    /// waitpid), which must stay off the concurrency pool. Fails when it cannot be started.
+    /// Runs the program and waits for it on a thread of its own: the child is watched with blocking calls (poll,
+    /// waitpid), which must stay off the concurrency pool, and off Dispatch's, which runs only a few blocking items at
+    /// once on a small machine, so that a timeout is kept however many children run at once. Fails when it cannot be
+    /// started.
     func run() async throws(SystemError) -> Output {
         let result = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(returning: Result { () throws(SystemError) in try runBlocking() })
             }
+            thread.stackSize = 512 * 1024
+            thread.start()
         }
         return try result.get()
     }
