@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension StatusReport {
     /// `status --json`, schema version 1 (see the README's status section): an object with `version`,
@@ -42,28 +42,5 @@ extension StatusReport {
                 "version": Self.schemaVersion, "generated_at": now.utcTimestamp, "outcome": outcome.label.lowercased(),
                 "last_refresh": refresh, "registries": registries, "user_logins": users,
             ] as [String: Any])
-    }
-}
-
-extension Date {
-    /// `2026-11-22T19:31:15Z`: UTC, whole seconds (rounded down). Computed with integer arithmetic, because
-    /// `status` formats many dates and Foundation's formatters are slow to set up.
-    public var utcTimestamp: String {
-        let seconds = Int(timeIntervalSince1970.rounded(.down))
-        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
-        let (day, second) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
-        let shifted = day + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
-        return "\(year)-\(two(month))-\(two(dayOfMonth))T\(two(second / 3600)):\(two(second % 3600 / 60)):"
-            + "\(two(second % 60))Z"
     }
 }

@@ -326,11 +326,7 @@ extension SigV4Signer {
     /// By arithmetic on the Unix time (proleptic Gregorian calendar), not `Calendar`, which cost a quarter of a
     /// signature; years are kept within 0001 to 9999, the four digits the format has.
     static func amzDate(_ date: Date) -> String {
-        let time = date.timeIntervalSince1970.rounded(.down)
-        let seconds = time.isNaN ? 0 : Int(min(max(time, -62_135_596_800), 253_402_300_799))
-        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86400)
-        let (day, daySeconds) = secondOfDay < 0 ? (days - 1, secondOfDay + 86400) : (days, secondOfDay)
-        let civil = civilDate(daysSince1970: day)
+        let civil = UTCTime(date)
         return String(unsafeUninitializedCapacity: 16) { buffer in
             var end = 0
             func put(_ number: Int, digits: Int) {
@@ -349,25 +345,12 @@ extension SigV4Signer {
             put(civil.month, digits: 2)
             put(civil.day, digits: 2)
             put("T")
-            put(daySeconds / 3600, digits: 2)
-            put(daySeconds % 3600 / 60, digits: 2)
-            put(daySeconds % 60, digits: 2)
+            put(civil.hour, digits: 2)
+            put(civil.minute, digits: 2)
+            put(civil.second, digits: 2)
             put("Z")
             return end
         }
-    }
-
-    /// The year, month and day `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    static func civilDate(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468  // days since 0000-03-01, so that a leap day ends its year
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthFromMarch = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
-        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// The day part of `amzDate`, as the credential scope uses it: `20150830`.
