@@ -14,20 +14,45 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     public let path: String
     /// How long to wait for another process to finish with the file before giving up.
     public var lockTimeout: Duration
-    /// Whether the file's readers (docker, nerdctl, finch) ask `credsStore` and `credHelpers` before `auths`;
+    /// Whether the file's readers ask `credsStore` for every host before `auths`: docker, nerdctl and finch do;
     /// podman, skopeo and helm do not, so a credential store in their files shadows nothing.
-    public var readsCredentialHelpers: Bool
+    public var honoursCredsStore: Bool
+    /// Whether the file's readers ask `credHelpers[host]` before `auths`: docker, nerdctl and finch, and podman,
+    /// skopeo and buildah (containers/image) in `auth.json` too; helm does not.
+    public var honoursCredHelpers: Bool
     /// The helper to register in `credHelpers` for a host that a credential store would hide; nil only warns.
     public var helperToRegister: String?
 
     public init(
-        path: String, lockTimeout: Duration = .seconds(30), readsCredentialHelpers: Bool = false,
-        helperToRegister: String? = nil
+        path: String, lockTimeout: Duration = .seconds(30), honoursCredsStore: Bool = false,
+        honoursCredHelpers: Bool = false, helperToRegister: String? = nil
     ) {
         self.path = path
         self.lockTimeout = lockTimeout
-        self.readsCredentialHelpers = readsCredentialHelpers
+        self.honoursCredsStore = honoursCredsStore
+        self.honoursCredHelpers = honoursCredHelpers
         self.helperToRegister = helperToRegister
+    }
+
+    /// A file whose readers honour both `credsStore` and `credHelpers` (`readsCredentialHelpers`), as docker's does.
+    public init(
+        path: String, lockTimeout: Duration = .seconds(30), readsCredentialHelpers: Bool,
+        helperToRegister: String? = nil
+    ) {
+        self.init(
+            path: path, lockTimeout: lockTimeout, honoursCredsStore: readsCredentialHelpers,
+            honoursCredHelpers: readsCredentialHelpers, helperToRegister: helperToRegister)
+    }
+
+    /// Whether the file's readers ask any credential helper before `auths`.
+    public var readsCredentialHelpers: Bool { honoursCredsStore || honoursCredHelpers }
+
+    /// The settings this file's readers honour, for `set(_:registeringHelper:honouring:)`.
+    public var honouredSettings: Set<CredentialStoreNotice.Setting> {
+        var settings: Set<CredentialStoreNotice.Setting> = []
+        if honoursCredsStore { settings.insert(.credsStore) }
+        if honoursCredHelpers { settings.insert(.credHelpers) }
+        return settings
     }
 
     /// docker's file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. nerdctl and finch on Linux read it too.
@@ -118,9 +143,13 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     ///
     /// `beforeChange` sees what the call found, under the file's lock and before the file is replaced: where the
     /// target records how to undo it, so that no crash can leave an entry of ours that logout does not know.
+    ///
+    /// Only the settings in `honoured` count (a reader that ignores `credsStore` is not shadowed by one).
+    /// An ECR token that expired before `now` is not kept as a host's earlier entry (see `ExpiredECRToken`).
     @discardableResult
     public func set(
         _ entries: [String: AuthorizationToken], registeringHelper helper: String? = nil,
+        honouring honoured: Set<CredentialStoreNotice.Setting> = [.credsStore, .credHelpers], now: Date = Date(),
         beforeChange: (Update) throws(TargetError) -> Void = { _ in }
     ) throws(TargetError) -> Update {
         try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
@@ -131,7 +160,7 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
                 prior: existing == nil ? .noFile : object["auths"] == nil ? .noAuths : .hadAuths,
                 addedHosts: [],
                 notices: CredentialStoreNotice.notices(in: object, for: entries.keys, file: path)
-                    .filter { $0.helper != helper },  // our own helper already answers for the host
+                    .filter { $0.helper != helper && honoured.contains($0.setting) },  // ours already answers
                 original: existing?.text)
             var changed = false
             for (host, token) in entries {
@@ -146,7 +175,7 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
                     throw .notAnObject(file: path, keyPath: ["auths", host])
                 }
                 update.written[host] = WrittenEntry(
-                    host: host, priorAuth: auths[host] == nil ? nil : JSONText.render(entry),
+                    host: host, priorAuth: auths[host] == nil ? nil : Self.worthRestoring(entry, host: host, now: now),
                     priorHelper: helpers?[host] as? String)
                 if entry["auth"] as? String == token.encoded { continue }
                 entry["auth"] = token.encoded
@@ -175,10 +204,11 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     /// (an `auths` map left empty is removed unless it was there before, a file left as `{}` is deleted if there
     /// was none; the folder and other keys stay), removing a `credHelpers` map left empty that `original` did not have.
     /// When the result means the same as `original` (the bytes from the first `set`), those exact bytes are
-    /// written back, so a file nobody else changed is left byte for byte as it was before login.
+    /// written back, so a file nobody else changed is left byte for byte as it was before login. An earlier entry
+    /// that is an ECR token expired before `now` is not put back: the host's entry is removed instead.
     @discardableResult
-    public func restore(_ written: [WrittenEntry], prior: PriorState, original: Data?) throws(TargetError)
-        -> Removal
+    public func restore(_ written: [WrittenEntry], prior: PriorState, original: Data?, now: Date = Date())
+        throws(TargetError) -> Removal
     {
         guard try file.exists() else { return Removal() }
         return try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Removal) in
@@ -188,7 +218,9 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
             var helpers = object["credHelpers"] as? [String: Any]
             var removal = Removal()
             for entry in written {
-                if let prior = entry.priorAuth, let value = try? JSONText.parse(Data(prior.utf8)) {
+                if let prior = entry.priorAuth, let parsed = try? JSONText.parse(Data(prior.utf8)),
+                    let value = Self.restorable(parsed, host: entry.host, now: now)
+                {
                     auths[entry.host] = value
                     removal.removedHosts.insert(entry.host)
                 } else if auths.removeValue(forKey: entry.host) != nil {
@@ -217,6 +249,20 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
             }
             return (NSDictionary(dictionary: object).isEqual(to: existing.object) ? .keep : .write(object), removal)
         }
+    }
+
+    /// A host's earlier `auths` entry as JSON text to keep for logout, nil when nothing of it is worth putting back.
+    private static func worthRestoring(_ entry: [String: Any], host: String, now: Date) -> String? {
+        restorable(entry, host: host, now: now).map(JSONText.render)
+    }
+
+    /// `entry` without an `auth` that is an expired ECR token; nil when nothing else is left of it.
+    private static func restorable(_ entry: Any, host: String, now: Date) -> Any? {
+        guard var object = entry as? [String: Any], let auth = object["auth"] as? String,
+            ExpiredECRToken.matches(auth: auth, host: host, now: now)
+        else { return entry }
+        object["auth"] = nil
+        return object.isEmpty ? nil : object
     }
 
     private var file: JSONObjectFile { JSONObjectFile(path: path, lockTimeout: lockTimeout) }
