@@ -131,6 +131,52 @@ import Testing
         _ = try target.undo(hosts: [host, "public.ecr.aws"], record: record)
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains(#""\#(host)": "ecr-login""#))
     }
+
+    // MARK: - Writers that take no lock, and runs that were killed
+
+    /// A docker-style writer (temp file and rename, no lock) replaces the file after our read: our rename must not
+    /// drop what it wrote. `beforeChange` runs between the read and the rename, so it stands in for that writer.
+    @Test func aFileReplacedAfterTheReadIsReadAgainAndNothingIsLost() throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let path = try temp.write("config.json", #"{"auths": {}}"#)
+        var foreignWrites = 0
+        let token = ecrToken(expiresAt: Date().addingTimeInterval(3600))
+
+        try RegistryAuthFile(path: path).set([host: token]) { _ in
+            guard foreignWrites == 0 else { return }
+            foreignWrites += 1
+            let foreign = temp.path + "/config.json.foreign"
+            try? Data(#"{"auths": {"ghcr.io": {"auth": "Z2g6dG9rZW4="}}, "foreign": "kept"}"#.utf8)
+                .write(to: URL(fileURLWithPath: foreign))
+            rename(foreign, path)
+        }
+
+        let object = try json(path)
+        #expect(object["foreign"] as? String == "kept")
+        #expect((object["auths"] as? [String: Any])?.keys.sorted() == [host, "ghcr.io"])
+    }
+
+    /// A run killed between creating its temporary file and renaming it leaves a file holding tokens: the next write
+    /// of that file removes ours once they are a minute old, and nothing else.
+    @Test func theNextWriteRemovesTemporaryFilesOfKilledRuns() throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let path = try temp.write("config.json", "{}")
+        let abandoned = [".config.json.0badcafe", ".config.json.1a2b3c"]
+        let kept = [".config.json.notours", ".config.json.0123456789", ".other.json.0badcafe", "config.json.0badcafe"]
+        for name in abandoned + kept {
+            try temp.write(name, "secret")
+            var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+            utimensat(AT_FDCWD, temp.path + "/" + name, &times, 0)
+        }
+        try temp.write(".config.json.12345678", "a write in progress")
+
+        try RegistryAuthFile(path: path).set([host: ecrToken(expiresAt: Date().addingTimeInterval(3600))])
+
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: temp.path))
+        #expect(names == Set(kept + ["config.json", ".config.json.12345678"]))
+    }
 }
 
 /// Undo records in memory, for targets tested without SQLite.

@@ -42,7 +42,18 @@ struct JSONObjectFile {
         try modifyContents { (current) throws(TargetError) in try body(current?.object) }
     }
 
+    /// How many times a change is worked out afresh when another process replaced the file meanwhile.
+    static let attempts = 5
+
     /// `modify`, with the file's bytes as well as its object.
+    ///
+    /// Writers that take no lock (docker, podman: temp file and rename) may replace the file between our read and our
+    /// rename, and our rename would then drop what they wrote. So once the new bytes are on disk, the file's stamp
+    /// (inode, size, modification time) is compared with the one taken before the read, and when it changed the
+    /// read, `body` and the write start over, up to `attempts` times (the last attempt writes regardless). What is
+    /// left is the moment between that comparison and the rename, a few microseconds instead of the whole
+    /// read-to-rename time with its fsync; no file API closes it, since rename cannot be made conditional.
+    /// `body` may therefore run more than once; each run sees the file as it is then.
     func modifyContents<Result>(_ body: (Contents?) throws(TargetError) -> (Change, Result)) throws(TargetError)
         -> Result
     {
@@ -52,26 +63,37 @@ struct JSONObjectFile {
         try system { () throws(SystemError) in try FileSystem.makePrivateDirectory(directory) }
         return try FileLock.withExclusiveLock(at: target + ".lock", timeout: lockTimeout, guarding: path) {
             () throws(TargetError) -> Result in
-            let current = try load(target)
-            let (change, result) = try body(current.map { Contents(object: $0.object, text: $0.text) })
-            switch change {
-            case .keep:
-                break
-            case .write(let object):
+            var attempt = 1
+            while true {
+                let stamp = FileStamp(path: target)
+                let current = try load(target)
+                let (change, result) = try body(current.map { Contents(object: $0.object, text: $0.text) })
+                let lastAttempt = attempt == Self.attempts
+                let isStillCurrent = { lastAttempt || FileStamp(path: target) == stamp }
+                attempt += 1
+                let bytes: Data
+                switch change {
+                case .keep:
+                    return result
+                case .write(let object):
+                    bytes = Data(JSONText.render(object).utf8)
+                case .writeText(let text):
+                    bytes = text
+                case .delete:
+                    guard isStillCurrent() else { continue }
+                    try system { () throws(SystemError) in try FileSystem.remove(target) }
+                    FileSystem.syncDirectory(directory)
+                    return result
+                }
+                // Temporary files of runs killed before their rename; ours, since they match our pattern.
+                AtomicFile.removeAbandonedTemporaryFiles(beside: target)
                 // A new file is private: it holds registry passwords. An existing one keeps the mode its owner chose.
-                let data = Data(JSONText.render(object).utf8)
-                try system { () throws(SystemError) in
-                    try AtomicFile.replace(target, with: data, mode: current?.mode ?? 0o600)
+                let replaced = try system { () throws(SystemError) in
+                    try AtomicFile.replace(
+                        target, with: bytes, mode: current?.mode ?? 0o600, ifStillCurrent: isStillCurrent)
                 }
-            case .writeText(let text):
-                try system { () throws(SystemError) in
-                    try AtomicFile.replace(target, with: text, mode: current?.mode ?? 0o600)
-                }
-            case .delete:
-                try system { () throws(SystemError) in try FileSystem.remove(target) }
-                FileSystem.syncDirectory(directory)
+                if replaced { return result }
             }
-            return result
         }
     }
 
