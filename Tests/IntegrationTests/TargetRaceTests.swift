@@ -1,0 +1,89 @@
+import ECRSessions
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// Target files under processes that race: many first logins at once, and a writer that takes no lock, through the
+/// real binary in a temporary HOME with FakeECR as ECR.
+@Suite(.serialized) struct TargetRaceTests {
+    let fake: FakeECR
+    let registries = ["1111222233", "4444555566"].map { prefix in (0..<10).map { prefix + String(format: "%02d", $0) } }
+
+    init() throws {
+        fake = try FakeECR(clock: SystemClock(), regions: ["eu-west-1", "us-east-1"])
+        fake.register(accessKeyID: "AKIDRACEONE", secretAccessKey: "race-one", account: "111122223300")
+        fake.register(accessKeyID: "AKIDRACETWO", secretAccessKey: "race-two", account: "111122223301")
+    }
+
+    /// Two profiles, each reaching ten registries in two regions: forty hosts.
+    private func sandbox() throws -> CLISandbox {
+        let sandbox = try CLISandbox(fake.environment)
+        try sandbox.write(
+            ".aws/credentials",
+            """
+            [one]
+            aws_access_key_id = AKIDRACEONE
+            aws_secret_access_key = race-one
+            [two]
+            aws_access_key_id = AKIDRACETWO
+            aws_secret_access_key = race-two
+
+            """)
+        try sandbox.write(
+            ".config/ecr-sessions/config",
+            """
+            [account one]
+            profile = one
+            regions = eu-west-1 us-east-1
+            registry_ids = \(registries[0].joined(separator: " "))
+            [account two]
+            profile = two
+            regions = eu-west-1 us-east-1
+            registry_ids = \(registries[1].joined(separator: " "))
+
+            """)
+        return sandbox
+    }
+
+    /// Runs `count` copies of `ecr-sessions arguments` at once and waits for all of them.
+    private func runAtOnce(_ count: Int, _ sandbox: CLISandbox, _ arguments: [String]) -> [ProcessResult?] {
+        let results = Mutex<[ProcessResult?]>([])
+        let group = DispatchGroup()
+        for _ in 0..<count {
+            DispatchQueue.global().async(group: group) {
+                let result = try? run(
+                    CLISandbox.executable, arguments, environment: sandbox.environment,
+                    currentDirectory: sandbox.home.path)
+                results.withLock { $0.append(result) }
+            }
+        }
+        group.wait()
+        return results.withLock { $0 }
+    }
+
+    /// Eight first logins at once (no cache, no undo record yet), then one logout: the file must be as it was, with
+    /// none of our hosts. Recording the undo record after replacing the file let a second login take the first's
+    /// token for the user's own entry, and logout then put it back.
+    @Test(arguments: 0..<16) func eightSimultaneousFirstLoginsAreAllUndoneByOneLogout(round: Int) throws {
+        let sandbox = try sandbox()
+        defer { sandbox.remove() }
+        let before = #"{"auths": {"ghcr.io": {"auth": "Z2g6dG9rZW4="}}}"# + "\n"
+        if round % 2 == 1 { try sandbox.write(".docker/config.json", before) }
+
+        for result in runAtOnce(8, sandbox, ["accounts", "login", "--all"]) {
+            #expect(result?.status == 0, "\(String(describing: result))")
+        }
+        let auths = try #require(
+            JSONSerialization.jsonObject(with: Data(sandbox.read(".docker/config.json").utf8)) as? [String: Any])
+        #expect((auths["auths"] as? [String: Any])?.count == 40 + round % 2)
+
+        let logout = try sandbox.run("accounts", "logout", "--all")
+        #expect(logout.status == 0, "\(logout)")
+        if round % 2 == 1 {
+            #expect(try sandbox.read(".docker/config.json") == before)
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: sandbox.dockerConfigPath), "\(logout)")
+        }
+    }
+}
