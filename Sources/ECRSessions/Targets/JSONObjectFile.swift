@@ -7,7 +7,7 @@ struct JSONObjectFile {
     /// What to do with the file once its new contents are known.
     enum Change {
         case keep
-        case write([String: Any])
+        case write([String: JSONValue])
         /// Writes these exact bytes: how logout puts back the text the user had, formatting and all.
         case writeText(Data)
         case delete
@@ -15,7 +15,7 @@ struct JSONObjectFile {
 
     /// The file as read: its object, and its bytes so that a caller can later put them back exactly.
     struct Contents {
-        var object: [String: Any]
+        var object: [String: JSONValue]
         var text: Data
     }
 
@@ -30,13 +30,13 @@ struct JSONObjectFile {
 
     /// The current object, or nil when there is no file. Reads without the lock: the file is only ever
     /// replaced whole by rename, so a reader sees one version or the other.
-    func currentObject() throws(TargetError) -> [String: Any]? {
+    func currentObject() throws(TargetError) -> [String: JSONValue]? {
         try load(try target())?.object
     }
 
     /// Reads the object (nil when there is no file), lets `body` decide the change, and applies it, all under
     /// the lock. A file that is not a JSON object is refused before `body` runs, and left as it is.
-    func modify<Result>(_ body: ([String: Any]?) throws(TargetError) -> (Change, Result)) throws(TargetError)
+    func modify<Result>(_ body: ([String: JSONValue]?) throws(TargetError) -> (Change, Result)) throws(TargetError)
         -> Result
     {
         try modifyContents { (current) throws(TargetError) in try body(current?.object) }
@@ -76,7 +76,7 @@ struct JSONObjectFile {
                 case .keep:
                     return result
                 case .write(let object):
-                    bytes = Data(JSONText.render(object).utf8)
+                    bytes = Data(JSONValue.object(object).rendered.utf8)
                 case .writeText(let text):
                     bytes = text
                 case .delete:
@@ -115,17 +115,19 @@ struct JSONObjectFile {
     }
 
     /// The file's object and permission bits, or nil when it does not exist.
-    private func load(_ target: String) throws(TargetError) -> (object: [String: Any], text: Data, mode: mode_t)? {
+    private func load(_ target: String) throws(TargetError) -> (object: [String: JSONValue], text: Data, mode: mode_t)? {
         guard let contents = try system({ () throws(SystemError) in try FileSystem.contents(atPath: target) }) else {
             return nil
         }
-        let value: Any
+        let value: JSONValue
         do {
-            value = try JSONText.parse(contents.data)
+            value = try JSONValue.parse(contents.data)
+        } catch where error.tooDeep {
+            throw .nestedTooDeeply(file: path, limit: JSONValue.maximumDepth)
         } catch {
             throw .invalidJSON(file: path, line: error.line, column: error.column)
         }
-        guard let object = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: []) }
+        guard let object = value.objectValue else { throw .notAnObject(file: path, keyPath: []) }
         return (object, contents.data, contents.mode)
     }
 }

@@ -155,7 +155,7 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
         try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
             var object = existing?.object ?? [:]
             var auths = try authsMap(in: object) ?? [:]
-            let helpers = object["credHelpers"] as? [String: Any]
+            let helpers = object["credHelpers"]?.objectValue
             var update = Update(
                 prior: existing == nil ? .noFile : object["auths"] == nil ? .noAuths : .hadAuths,
                 addedHosts: [],
@@ -164,34 +164,34 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
                 original: existing?.text)
             var changed = false
             for (host, token) in entries {
-                var entry: [String: Any]
+                var entry: [String: JSONValue]
                 switch auths[host] {
                 case nil:
                     entry = [:]
                     update.addedHosts.insert(host)
-                case let existingEntry as [String: Any]:
+                case .object(let existingEntry):
                     entry = existingEntry
                 default:
                     throw .notAnObject(file: path, keyPath: ["auths", host])
                 }
                 update.written[host] = WrittenEntry(
                     host: host, priorAuth: auths[host] == nil ? nil : Self.worthRestoring(entry, host: host, now: now),
-                    priorHelper: helpers?[host] as? String)
-                if entry["auth"] as? String == token.encoded { continue }
-                entry["auth"] = token.encoded
-                auths[host] = entry
+                    priorHelper: helpers?[host]?.stringValue)
+                if entry["auth"] == .string(token.encoded) { continue }
+                entry["auth"] = .string(token.encoded)
+                auths[host] = .object(entry)
                 changed = true
             }
-            object["auths"] = auths
+            object["auths"] = .object(auths)
             if let helper, !update.notices.isEmpty {
                 var registered = try credHelpersMap(in: object) ?? [:]
                 for index in update.notices.indices {
                     let host = update.notices[index].host
-                    registered[host] = helper
+                    registered[host] = .string(helper)
                     update.notices[index].registeredHelper = helper
                     update.written[host]?.registeredHelper = true
                 }
-                object["credHelpers"] = registered
+                object["credHelpers"] = .object(registered)
                 changed = true
             }
             try beforeChange(update)
@@ -215,10 +215,10 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
             guard let existing else { return (.keep, Removal()) }
             var object = existing.object
             var auths = try authsMap(in: object) ?? [:]
-            var helpers = object["credHelpers"] as? [String: Any]
+            var helpers = object["credHelpers"]?.objectValue
             var removal = Removal()
             for entry in written {
-                if let prior = entry.priorAuth, let parsed = try? JSONText.parse(Data(prior.utf8)),
+                if let prior = entry.priorAuth, let parsed = try? JSONValue.parse(Data(prior.utf8)),
                     let value = Self.restorable(parsed, host: entry.host, now: now)
                 {
                     auths[entry.host] = value
@@ -227,70 +227,75 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
                     removal.removedHosts.insert(entry.host)
                 }
                 if entry.registeredHelper, helpers != nil {
-                    helpers?[entry.host] = entry.priorHelper
+                    helpers?[entry.host] = entry.priorHelper.map(JSONValue.string)
                 }
             }
-            let originalObject = original.flatMap { try? JSONText.parse($0) } as? [String: Any]
+            let originalObject = original.flatMap { try? JSONValue.parse($0) }?.objectValue
             if auths.isEmpty && prior != .hadAuths && object["auths"] != nil {
                 object["auths"] = nil
                 removal.removedAuths = true
             } else if object["auths"] != nil || !auths.isEmpty {
-                object["auths"] = auths
+                object["auths"] = .object(auths)
             }
             if let helpers {
-                object["credHelpers"] = helpers.isEmpty && originalObject?["credHelpers"] == nil ? nil : helpers
+                object["credHelpers"] =
+                    helpers.isEmpty && originalObject?["credHelpers"] == nil ? nil : .object(helpers)
             }
-            if let original, let originalObject, NSDictionary(dictionary: object).isEqual(to: originalObject) {
+            // Compared as JSON values: a boolean, a number's text or nesting deeper than Foundation's limit no
+            // longer stops the original bytes from coming back.
+            if let original, let originalObject, object == originalObject {
                 return (existing.text == original ? .keep : .writeText(original), removal)
             }
             if object.isEmpty && prior == .noFile {
                 removal.removedFile = true
                 return (.delete, removal)
             }
-            return (NSDictionary(dictionary: object).isEqual(to: existing.object) ? .keep : .write(object), removal)
+            return (object == existing.object ? .keep : .write(object), removal)
         }
     }
 
     /// A host's earlier `auths` entry as JSON text to keep for logout, nil when nothing of it is worth putting back.
-    private static func worthRestoring(_ entry: [String: Any], host: String, now: Date) -> String? {
-        restorable(entry, host: host, now: now).map(JSONText.render)
+    private static func worthRestoring(_ entry: [String: JSONValue], host: String, now: Date) -> String? {
+        restorable(.object(entry), host: host, now: now)?.rendered
     }
 
     /// `entry` without an `auth` that is an expired ECR token; nil when nothing else is left of it.
-    private static func restorable(_ entry: Any, host: String, now: Date) -> Any? {
-        guard var object = entry as? [String: Any], let auth = object["auth"] as? String,
+    private static func restorable(_ entry: JSONValue, host: String, now: Date) -> JSONValue? {
+        guard var object = entry.objectValue, let auth = object["auth"]?.stringValue,
             ExpiredECRToken.matches(auth: auth, host: host, now: now)
         else { return entry }
         object["auth"] = nil
-        return object.isEmpty ? nil : object
+        return object.isEmpty ? nil : .object(object)
     }
 
     private var file: JSONObjectFile { JSONObjectFile(path: path, lockTimeout: lockTimeout) }
 
-    /// The `credHelpers` map, nil when absent; anything but an object is refused rather than overwritten.
     /// The hosts among `entries` whose `auths` entry is missing or holds another token: a `docker logout`, a
     /// deleted or replaced file. Reads without the lock (files are only ever replaced whole) and writes nothing.
     public func hostsOutOfDate(_ entries: [String: AuthorizationToken]) throws(TargetError) -> Set<String> {
-        var auths: [String: Any] = [:]
+        var auths: [String: JSONValue] = [:]
         if let object = try file.currentObject() {
             auths = try authsMap(in: object) ?? [:]
         }
         return Set(
             entries.compactMap { host, token in
-                ((auths[host] as? [String: Any])?["auth"] as? String) == token.encoded ? nil : host
+                auths[host]?.objectValue?["auth"] == .string(token.encoded) ? nil : host
             })
     }
 
-    private func credHelpersMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {
-        guard let value = object["credHelpers"] else { return nil }
-        guard let helpers = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: ["credHelpers"]) }
-        return helpers
+    /// The `credHelpers` map, nil when absent; anything but an object is refused rather than overwritten.
+    private func credHelpersMap(in object: [String: JSONValue]) throws(TargetError) -> [String: JSONValue]? {
+        try map("credHelpers", in: object)
     }
 
     /// The `auths` map, nil when absent; anything but an object is refused rather than overwritten.
-    private func authsMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {
-        guard let value = object["auths"] else { return nil }
-        guard let auths = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: ["auths"]) }
-        return auths
+    private func authsMap(in object: [String: JSONValue]) throws(TargetError) -> [String: JSONValue]? {
+        try map("auths", in: object)
+    }
+
+    private func map(_ key: String, in object: [String: JSONValue]) throws(TargetError) -> [String: JSONValue]? {
+        guard let value = object[key] else { return nil }
+        guard let members = value.objectValue else { throw .notAnObject(file: path, keyPath: [key]) }
+        return members
     }
 }
