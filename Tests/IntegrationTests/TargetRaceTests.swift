@@ -87,3 +87,64 @@ import Testing
         }
     }
 }
+
+/// A writer that takes no lock (docker's way: read, temp file, rename) racing ecr-sessions on the same config.json.
+@Suite(.serialized) struct UnlockedWriterRaceTests {
+    /// Each foreign write adds one key to what it read; a key missing at the end was dropped by our rename of a
+    /// version read before it. With the file re-checked after our fsync and just before the rename, almost none
+    /// is (the window left is microseconds; before, it was the whole read-to-rename time and about a quarter were).
+    @Test func aForeignWriterLosesAlmostNoKeys() throws {
+        let fake = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
+        fake.register(accessKeyID: "AKIDUNLOCKED", secretAccessKey: "unlocked", account: "111122223333")
+        let sandbox = try CLISandbox(fake.environment)
+        defer { sandbox.remove() }
+        try sandbox.write(
+            ".aws/credentials",
+            "[dev]\naws_access_key_id = AKIDUNLOCKED\naws_secret_access_key = unlocked\nregion = eu-west-1\n")
+        let registries = (0..<10).map { "1111222233" + String(format: "%02d", $0) }
+        try sandbox.write(
+            ".config/ecr-sessions/config",
+            "[account dev]\nprofile = dev\nregions = eu-west-1\nregistry_ids = \(registries.joined(separator: " "))\n")
+        try sandbox.write(".docker/config.json", "{}")
+        let stop = sandbox.home.path + "/stop"
+        let script = try sandbox.write(
+            "writer.py",
+            """
+            import json, os, sys, time
+            path, stop = sys.argv[1], sys.argv[2]
+            i = 0
+            while not os.path.exists(stop):
+                with open(path) as f:
+                    data = json.load(f)
+                data["foreign-%d" % i] = i
+                temporary = path + ".writer"
+                with open(temporary, "w") as f:
+                    json.dump(data, f)
+                os.replace(temporary, path)
+                i += 1
+                time.sleep(0.005)
+            print(i)
+
+            """)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: try #require(which("python3"), "python3 is needed"))
+        writer.arguments = [script, sandbox.dockerConfigPath, stop]
+        let output = Pipe()
+        writer.standardOutput = output
+        try writer.run()
+        for _ in 0..<15 {
+            let login = try sandbox.run("accounts", "login", "--all")
+            #expect(login.status == 0, "\(login)")
+        }
+        try sandbox.write("stop", "")
+        writer.waitUntilExit()
+        let writes = try #require(
+            Int(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let object = try #require(
+            JSONSerialization.jsonObject(with: Data(sandbox.read(".docker/config.json").utf8)) as? [String: Any])
+        let lost = (0..<writes).filter { object["foreign-\($0)"] == nil }.count
+        #expect(writes > 100)
+        #expect(lost * 50 <= writes, "lost \(lost) of \(writes) foreign keys")
+    }
+}

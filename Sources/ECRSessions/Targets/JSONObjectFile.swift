@@ -43,14 +43,14 @@ struct JSONObjectFile {
     }
 
     /// How many times a change is worked out afresh when another process replaced the file meanwhile.
-    static let attempts = 5
+    static let attempts = 10
 
     /// `modify`, with the file's bytes as well as its object.
     ///
     /// Writers that take no lock (docker, podman: temp file and rename) may replace the file between our read and our
     /// rename, and our rename would then drop what they wrote. So once the new bytes are on disk, the file's stamp
     /// (inode, size, modification time) is compared with the one taken before the read, and when it changed the
-    /// read, `body` and the write start over, up to `attempts` times (the last attempt writes regardless). What is
+    /// read, `body` and the write start over, up to `attempts` times, a few milliseconds apart (the last attempt writes regardless). What is
     /// left is the moment between that comparison and the rename, a few microseconds instead of the whole
     /// read-to-rename time with its fsync; no file API closes it, since rename cannot be made conditional.
     /// `body` may therefore run more than once; each run sees the file as it is then.
@@ -93,6 +93,8 @@ struct JSONObjectFile {
                         target, with: bytes, mode: current?.mode ?? 0o600, ifStillCurrent: isStillCurrent)
                 }
                 if replaced { return result }
+                // Another writer is at work: let it finish before reading again.
+                Pause.randomMilliseconds(in: 1...4)
             }
         }
     }
