@@ -86,6 +86,42 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: sandbox.dockerConfigPath), "\(logout)")
         }
     }
+
+    /// Logins killed the moment they replace config.json, then one logout: the undo record was saved before the
+    /// file was replaced, so none of our hosts is left behind. (Saving it after left a window right there.)
+    @Test func killedLoginsLeaveNothingThatLogoutMisses() throws {
+        let sandbox = try sandbox()
+        defer { sandbox.remove() }
+        var roundsKilledAfterAWrite = 0
+        for _ in 0..<12 {
+            let before = stamp(sandbox.dockerConfigPath)
+            let login = Process()
+            login.executableURL = URL(fileURLWithPath: CLISandbox.executable)
+            login.arguments = ["accounts", "login", "--all"]
+            login.environment = sandbox.environment
+            login.currentDirectoryURL = sandbox.home.url("")
+            login.standardOutput = FileHandle.nullDevice
+            login.standardError = FileHandle.nullDevice
+            try login.run()
+            while login.isRunning && stamp(sandbox.dockerConfigPath) == before { usleep(100) }
+            kill(login.processIdentifier, SIGKILL)
+            login.waitUntilExit()
+            if login.terminationReason == .uncaughtSignal && stamp(sandbox.dockerConfigPath) != before {
+                roundsKilledAfterAWrite += 1
+            }
+        }
+        #expect(roundsKilledAfterAWrite > 0)
+        let logout = try sandbox.run("accounts", "logout", "--all")
+        #expect(logout.status == 0, "\(logout)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.dockerConfigPath), "\(logout)")
+    }
+
+    /// Inode and modification time, to see a replacement; nil when there is no file.
+    private func stamp(_ path: String) -> [Int]? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return [Int(status.st_ino), status.st_mtim.tv_sec, status.st_mtim.tv_nsec]
+    }
 }
 
 /// A writer that takes no lock (docker's way: read, temp file, rename) racing ecr-sessions on the same config.json.
