@@ -116,6 +116,7 @@ import Testing
             #expect(value.objectValue?["auths"]?.objectValue?.count == 20_000)
             _ = value.rendered
         }
-        #expect(elapsed < .seconds(5), "\(elapsed)")
+        // Well under a second on an idle machine; the quadratic parser this replaced took minutes.
+        #expect(elapsed < .seconds(20), "\(elapsed)")
     }
 }

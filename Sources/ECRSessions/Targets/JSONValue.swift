@@ -45,13 +45,13 @@ enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// Writes a `JSONValue` without recursion: each step is a piece of text, an indent or a value still to write.
+/// Writes a `JSONValue` without recursion: each step is a piece of text, a member's start or a value still to write.
 private enum JSONValueWriter {
     private enum Step {
         case value(JSONValue, depth: Int)
         case text(StaticString)
-        case key(String, depth: Int)
-        case indent(Int)
+        /// The indent of an array element or object member, and the member's name.
+        case member(key: String?, depth: Int)
         case close(UInt8, depth: Int)
     }
 
@@ -61,12 +61,12 @@ private enum JSONValueWriter {
             switch step {
             case .text(let piece):
                 text.append(contentsOf: UnsafeBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
-            case .indent(let depth):
+            case .member(let key, let depth):
                 indent(depth, to: &text)
-            case .key(let key, let depth):
-                indent(depth, to: &text)
-                JSONText.appendQuoted(key, to: &text)
-                text += ": ".utf8
+                if let key {
+                    JSONText.appendQuoted(key, to: &text)
+                    text += ": ".utf8
+                }
             case .close(let bracket, let depth):
                 text.append(UInt8(ascii: "\n"))
                 indent(depth, to: &text)
@@ -78,33 +78,30 @@ private enum JSONValueWriter {
                 case .number(let literal): text += literal.utf8
                 case .string(let string): JSONText.appendQuoted(string, to: &text)
                 case .object(let members):
-                    guard !members.isEmpty else {
-                        text += "{}".utf8
-                        continue
-                    }
-                    text += "{\n".utf8
-                    // Pushed in reverse, so they come off the stack in key order.
-                    steps.append(.close(UInt8(ascii: "}"), depth: depth))
-                    let sorted = members.sorted { $0.key < $1.key }
-                    for (index, member) in sorted.enumerated().reversed() {
-                        steps.append(.value(member.value, depth: depth + 1))
-                        steps.append(.key(member.key, depth: depth + 1))
-                        if index > 0 { steps.append(.text(",\n")) }
-                    }
+                    let sorted = members.sorted { $0.key < $1.key }.map { (key: Optional($0.key), value: $0.value) }
+                    open(sorted, brackets: ("{", "}"), depth: depth, steps: &steps, text: &text)
                 case .array(let elements):
-                    guard !elements.isEmpty else {
-                        text += "[]".utf8
-                        continue
-                    }
-                    text += "[\n".utf8
-                    steps.append(.close(UInt8(ascii: "]"), depth: depth))
-                    for (index, element) in elements.enumerated().reversed() {
-                        steps.append(.value(element, depth: depth + 1))
-                        steps.append(.indent(depth + 1))
-                        if index > 0 { steps.append(.text(",\n")) }
-                    }
+                    let children = elements.map { (key: String?.none, value: $0) }
+                    open(children, brackets: ("[", "]"), depth: depth, steps: &steps, text: &text)
                 }
             }
+        }
+    }
+
+    /// Writes a container's opening and schedules its children and its end, pushed in reverse so that they come
+    /// off the stack in order; an empty one is written whole (`{}`, `[]`).
+    private static func open(
+        _ children: [(key: String?, value: JSONValue)], brackets: (open: Unicode.Scalar, close: Unicode.Scalar),
+        depth: Int, steps: inout [Step], text: inout [UInt8]
+    ) {
+        text.append(UInt8(ascii: brackets.open))
+        guard !children.isEmpty else { return text.append(UInt8(ascii: brackets.close)) }
+        text.append(UInt8(ascii: "\n"))
+        steps.append(.close(UInt8(ascii: brackets.close), depth: depth))
+        for (index, child) in children.enumerated().reversed() {
+            steps.append(.value(child.value, depth: depth + 1))
+            steps.append(.member(key: child.key, depth: depth + 1))
+            if index > 0 { steps.append(.text(",\n")) }
         }
     }
 
@@ -138,11 +135,7 @@ private struct JSONParser {
             guard index < bytes.count else { throw error() }
             switch bytes[index] {
             case UInt8(ascii: "{"):
-                guard openIsArray.count < JSONValue.maximumDepth else { throw tooDeep() }
-                index += 1
-                skipWhitespace()
-                if peek(UInt8(ascii: "}")) {
-                    index += 1
+                if try opensEmpty(closedBy: UInt8(ascii: "}")) {
                     value = .object([:])
                 } else {
                     keys.append(try parseKey())
@@ -151,11 +144,7 @@ private struct JSONParser {
                     continue parsing
                 }
             case UInt8(ascii: "["):
-                guard openIsArray.count < JSONValue.maximumDepth else { throw tooDeep() }
-                index += 1
-                skipWhitespace()
-                if peek(UInt8(ascii: "]")) {
-                    index += 1
+                if try opensEmpty(closedBy: UInt8(ascii: "]")) {
                     value = .array([])
                 } else {
                     arrays.append([])
@@ -207,6 +196,17 @@ private struct JSONParser {
     }
 
     // MARK: - Pieces
+
+    /// Steps past an opening bracket, refusing one level too many; true when `close` follows at once (an empty
+    /// array or object), which is stepped past too.
+    private mutating func opensEmpty(closedBy close: UInt8) throws(JSONText.SyntaxError) -> Bool {
+        guard openIsArray.count < JSONValue.maximumDepth else { throw tooDeep() }
+        index += 1
+        skipWhitespace()
+        guard peek(close) else { return false }
+        index += 1
+        return true
+    }
 
     private mutating func skipWhitespace() {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
