@@ -1,8 +1,9 @@
-@testable import ECRSessions
 import Foundation
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import ECRSessions
 
 /// Target files as they are found in the field: tokens no undo record knows of, auth files in the runtime directory,
 /// credHelpers in auth.json, finch per platform.
@@ -12,8 +13,10 @@ import Testing
 
     /// A token shaped like ECR's: base64 of `AWS:` and a base64 JSON password with an `expiration`.
     func ecrToken(expiresAt: Date) -> AuthorizationToken {
-        let password = Data(#"{"payload":"x","version":"2","expiration":\#(Int(expiresAt.timeIntervalSince1970))}"#.utf8)
-            .base64EncodedString()
+        let password = Data(
+            #"{"payload":"x","version":"2","expiration":\#(Int(expiresAt.timeIntervalSince1970))}"#.utf8
+        )
+        .base64EncodedString()
         return AuthorizationToken(encoded: Data("AWS:\(password)".utf8).base64EncodedString())
     }
 
@@ -37,7 +40,8 @@ import Testing
         defer { temp.remove() }
         let stale = ecrToken(expiresAt: now.addingTimeInterval(-3600))
         let path = try temp.write(
-            "config.json", #"{"auths": {"\#(host)": {"auth": "\#(stale.encoded)"}, "ghcr.io": {"auth": "Z2g6dG9rZW4="}}}"#)
+            "config.json",
+            #"{"auths": {"\#(host)": {"auth": "\#(stale.encoded)"}, "ghcr.io": {"auth": "Z2g6dG9rZW4="}}}"#)
         let file = RegistryAuthFile(path: path)
 
         let update = try file.set([host: ecrToken(expiresAt: now.addingTimeInterval(43_200))], now: now)
@@ -65,7 +69,8 @@ import Testing
         let valid = ecrToken(expiresAt: now.addingTimeInterval(600))
         try temp.write("config.json", #"{"auths": {"\#(host)": {"auth": "b3Vycw=="}}}"#)
         try file.restore(
-            [.init(host: host, priorAuth: #"{"auth": "\#(valid.encoded)"}"#)], prior: .hadAuths, original: nil, now: now)
+            [.init(host: host, priorAuth: #"{"auth": "\#(valid.encoded)"}"#)], prior: .hadAuths, original: nil, now: now
+        )
         #expect(try json(path) as NSDictionary == ["auths": [host: ["auth": valid.encoded]]])
     }
 
@@ -118,7 +123,10 @@ import Testing
         let token = ecrToken(expiresAt: Date().addingTimeInterval(3600))
 
         let outcome = try target.write(
-            [TargetEntry(host: host, token: token, owner: "dev"), .init(host: "public.ecr.aws", token: token, owner: "dev")],
+            [
+                TargetEntry(host: host, token: token, owner: "dev"),
+                .init(host: "public.ecr.aws", token: token, owner: "dev"),
+            ],
             journal: journal)
 
         #expect(outcome.registeredCredentialHelper)

@@ -1,7 +1,8 @@
-@testable import ECRSessions
 import Foundation
 import TestSupport
 import Testing
+
+@testable import ECRSessions
 
 /// The JSON value type behind faithful rewrites of registry config files.
 @Suite struct TargetJSONValueTests {

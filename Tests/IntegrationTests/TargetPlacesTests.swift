@@ -35,7 +35,8 @@ import Testing
         let first = try desktop.run("accounts", "login", "dev")
         #expect(first.status == 0, "\(first)")
         let runtimeFile = "run/containers/auth.json"
-        #expect(try auth(runtimeFile) == fake.lastToken(account: "111122223333", region: "eu-west-1")?.authorizationToken)
+        #expect(
+            try auth(runtimeFile) == fake.lastToken(account: "111122223333", region: "eu-west-1")?.authorizationToken)
 
         let cron = try sandbox.run("accounts", "login", "dev")
         #expect(cron.status == 0, "\(cron)")

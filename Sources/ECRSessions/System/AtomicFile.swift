@@ -67,9 +67,11 @@ enum AtomicFile {
     }
 
     /// Creates a new, empty file named like `.config.json.01a2b3c4` (eight hex digits) next to `path`, open for
-    /// writing and closed on exec (O_CLOEXEC, which mkstemp cannot promise, because other threads may be starting children).
-    private static func createTemporaryFile(beside path: String) throws(SystemError) -> (descriptor: Int32, path: String)
-    {
+    /// writing and closed on exec (O_CLOEXEC, which mkstemp cannot promise, because other threads may be starting
+    /// children).
+    private static func createTemporaryFile(beside path: String) throws(SystemError) -> (
+        descriptor: Int32, path: String
+    ) {
         let directory = FileSystem.directory(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? path
         while true {

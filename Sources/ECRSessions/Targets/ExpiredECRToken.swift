@@ -33,7 +33,8 @@ enum ExpiredECRToken {
         name = String(name.prefix { $0 != "/" })
         if name == "public.ecr.aws" { return true }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 5, labels[0].count == 12, labels[0].allSatisfy(\.isASCII), labels[0].allSatisfy(\.isNumber)
+        guard labels.count >= 5, labels[0].count == 12, labels[0].allSatisfy(\.isASCII),
+            labels[0].allSatisfy(\.isNumber)
         else { return false }
         return (labels[1] == "dkr" && labels[2].hasPrefix("ecr")) || labels[1].hasPrefix("dkr-ecr")
     }

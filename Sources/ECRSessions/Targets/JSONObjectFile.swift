@@ -50,9 +50,10 @@ struct JSONObjectFile {
     /// Writers that take no lock (docker, podman: temp file and rename) may replace the file between our read and our
     /// rename, and our rename would then drop what they wrote. So once the new bytes are on disk, the file's stamp
     /// (inode, size, modification time) is compared with the one taken before the read, and when it changed the
-    /// read, `body` and the write start over, up to `attempts` times, a few milliseconds apart (the last attempt writes regardless). What is
-    /// left is the moment between that comparison and the rename, a few microseconds instead of the whole
-    /// read-to-rename time with its fsync; no file API closes it, since rename cannot be made conditional.
+    /// read, `body` and the write start over, up to `attempts` times, a few milliseconds apart (the last attempt
+    /// writes regardless). What is left is the moment between that comparison and the rename, a few microseconds
+    /// instead of the whole read-to-rename time with its fsync; no file API closes it, since rename cannot be made
+    /// conditional. A writer that keeps rewriting the file faster than one attempt takes can still lose a key.
     /// `body` may therefore run more than once; each run sees the file as it is then.
     func modifyContents<Result>(_ body: (Contents?) throws(TargetError) -> (Change, Result)) throws(TargetError)
         -> Result
@@ -117,14 +118,15 @@ struct JSONObjectFile {
     }
 
     /// The file's object and permission bits, or nil when it does not exist.
-    private func load(_ target: String) throws(TargetError) -> (object: [String: JSONValue], text: Data, mode: mode_t)? {
+    private func load(_ target: String) throws(TargetError) -> (object: [String: JSONValue], text: Data, mode: mode_t)?
+    {
         guard let contents = try system({ () throws(SystemError) in try FileSystem.contents(atPath: target) }) else {
             return nil
         }
         let value: JSONValue
         do {
             value = try JSONValue.parse(contents.data)
-        } catch where error.tooDeep {
+        } catch  where error.tooDeep {
             throw .nestedTooDeeply(file: path, limit: JSONValue.maximumDepth)
         } catch {
             throw .invalidJSON(file: path, line: error.line, column: error.column)

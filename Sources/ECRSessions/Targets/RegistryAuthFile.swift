@@ -55,7 +55,8 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
         return settings
     }
 
-    /// docker's file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. nerdctl and finch on Linux read it too.
+    /// docker's file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. nerdctl and finch on Linux read it
+    /// too.
     public static func docker(environment: Environment) -> RegistryAuthFile {
         let directory = environment["DOCKER_CONFIG"] ?? environment.homeDirectory + "/.docker"
         return RegistryAuthFile(path: directory + "/config.json", readsCredentialHelpers: true)

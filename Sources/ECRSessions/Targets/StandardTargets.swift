@@ -44,8 +44,7 @@ extension RegistryAuthFile {
             return file(environment.expandingTilde(path))
         }
         #if !os(macOS)
-            if let runtime = environment["XDG_RUNTIME_DIR"].flatMap({ $0.isEmpty ? nil : $0 }) ?? userRuntimeDirectory
-            {
+            if let runtime = environment["XDG_RUNTIME_DIR"].flatMap({ $0.isEmpty ? nil : $0 }) ?? userRuntimeDirectory {
                 return file(runtime + "/containers/auth.json")
             }
         #endif
