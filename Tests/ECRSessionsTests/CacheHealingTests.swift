@@ -47,6 +47,9 @@ enum Damage: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 to: URL(fileURLWithPath: path))
         case .zeroBytes:
             #expect(truncate(path, 0) == 0)
+            // Truncated a while ago: a file that became empty just now is a cache another process is creating.
+            let minuteAgo = timeval(tv_sec: time(nil) - 60, tv_usec: 0)
+            #expect(utimes(path, [minuteAgo, minuteAgo]) == 0)
         case .directory:
             try FileManager.default.removeItem(atPath: path)
             try FileManager.default.createDirectory(atPath: path + "/inside", withIntermediateDirectories: true)
@@ -113,6 +116,21 @@ struct CacheHealingTests {
                 !$0.contains("broken")
             })
         #expect(try applicationID(path) == Int64(Cache.applicationID))
+    }
+
+    @Test("an empty file made just now is a cache another process is creating: opened, not moved aside")
+    func newEmptyFileKept() throws {
+        let directory = try TemporaryDirectory("cache-healing")
+        defer { directory.remove() }
+        let path = directory.path + "/state/cache.sqlite3"
+        try CacheFile.prepare(path)  // what a first run does before SQLite writes its first page
+        let cache = try Cache.healing(path: path, now: now)
+        #expect(cache.recovery == nil)
+        try cache.save(login())
+        #expect(try cache.logins() == [login()])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/state").allSatisfy {
+            !$0.contains("broken")
+        })
     }
 
     @Test("a cache made before the mark gets it on the next open")

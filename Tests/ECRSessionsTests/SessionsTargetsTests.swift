@@ -26,7 +26,7 @@ import Testing
         arguments: [
             (LoginTarget.docker, [:], "/h/.docker/config.json"),
             (.docker, ["DOCKER_CONFIG": "/d"], "/d/config.json"),
-            (.finch, [:], "/h/.finch/config.json"),
+            (.finch, [:], finchConfigPath),
             (.containers, [:], "/h/.config/containers/auth.json"),
             (.containers, ["XDG_RUNTIME_DIR": "/run/user/1"], "/run/user/1/containers/auth.json"),
             (.containers, ["XDG_RUNTIME_DIR": "/run/user/1", "REGISTRY_AUTH_FILE": "~/auth.json"], "/h/auth.json"),
@@ -163,3 +163,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: file.path))
     }
 }
+
+/// finch on macOS has its own file; on Linux it is nerdctl reading docker's.
+#if os(macOS)
+    private let finchConfigPath = "/h/.finch/config.json"
+#else
+    private let finchConfigPath = "/h/.docker/config.json"
+#endif

@@ -326,7 +326,7 @@ import Testing
     /// What the file at `path` says about credential helpers for `hosts`; no file means none.
     func credentialStoreNotices(_ path: String, for hosts: [String]) throws -> [CredentialStoreNotice] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        let object = try JSONValue.parse(data).objectValue ?? [:]
         return CredentialStoreNotice.notices(in: object, for: hosts, file: path)
     }
 }

@@ -60,6 +60,10 @@ struct TargetWriter {
     }
 
     /// Writes `pending` into their targets, each recording in the cache how to undo its change before making it.
+    ///
+    /// A host also goes to every other place that holds our undo record for it with the same owner: a place the
+    /// configuration or the environment named at an earlier login (a desktop shell's `$XDG_RUNTIME_DIR` auth.json,
+    /// seen from cron; an earlier `DOCKER_CONFIG`) keeps fresh tokens until logout undoes it, instead of expiring.
     func write(_ pending: [PendingEntry]) -> TargetWrites {
         var byTarget: [Key: (target: any Target, entries: [TargetEntry])] = [:]
         let resolve = resolver()
@@ -72,9 +76,13 @@ struct TargetWriter {
             }
         }
         var writes = TargetWrites()
-        let journal: any UndoJournal
+        let journal: Cache
         do {
             journal = try context.cache()
+            for (key, item) in try recordedPlaces(holding: pending.map(\.entry), in: journal)
+            where byTarget[key] == nil {
+                byTarget[key] = item
+            }
         } catch {
             for (key, item) in byTarget.sorted(by: { $0.key < $1.key }) {
                 fail(.undoNotRecorded(file: key.place, reason: error.description), item.entries, &writes)
@@ -99,6 +107,25 @@ struct TargetWriter {
         return writes
     }
 
+    /// The places, other than each entry's own targets, whose undo records hold one of `entries`' hosts for the same
+    /// owner, with those entries; reopened from the record as logout would.
+    private func recordedPlaces(holding entries: [TargetEntry], in cache: Cache) throws(CacheError)
+        -> [Key: (target: any Target, entries: [TargetEntry])]
+    {
+        guard !entries.isEmpty else { return [:] }
+        var places: [Key: (target: any Target, entries: [TargetEntry])] = [:]
+        let byHost = Dictionary(entries.map { ($0.host, $0) }) { _, last in last }
+        for record in try cache.undoRecords(.hosts(Array(byHost.keys))) {
+            guard let target = context.targets.reopen(record, environment: context.environment) else { continue }
+            let held = record.entries.compactMap { host, recorded in
+                byHost[host].flatMap { $0.owner == recorded.owner ? $0 : nil }
+            }
+            guard !held.isEmpty else { continue }
+            places[Key(kind: record.kind, place: record.place)] = (target, held.sorted { $0.host < $1.host })
+        }
+        return places
+    }
+
     private func fail(_ error: TargetError, _ entries: [TargetEntry], _ writes: inout TargetWrites) {
         writes.errors.append(error)
         for entry in entries { writes.failedHosts[entry.host] = error }
@@ -120,13 +147,24 @@ struct TargetWriter {
         ) { $0 + $1 }
         var expected: [Key: (target: any Target, names: [LoginTarget], logins: [String: RegistryLogin])] = [:]
         let resolve = resolver()
+        var valid: [String: [RegistryLogin]] = [:]
         for login in try context.cache().logins() where login.expiresAt > now {
+            valid[login.registry, default: []].append(login)
             for name in targetsByKey[login.key] ?? [] {
                 for target in resolve(name) {
                     let key = Key(kind: target.kind, place: target.place)
                     expected[key, default: (target, [], [:])].logins[login.registry] = login
                     if expected[key]?.names.contains(name) == false { expected[key]?.names.append(name) }
                 }
+            }
+        }
+        // Places an earlier login wrote (their undo records say so) are kept up to date as well; see `write`.
+        for record in try context.cache().undoRecords(.everyOwner) {
+            let key = Key(kind: record.kind, place: record.place)
+            guard expected[key] == nil, let target = context.targets.reopen(record, environment: context.environment) else { continue }
+            for (host, entry) in record.entries {
+                guard let login = valid[host]?.first(where: { $0.profile == entry.owner }) else { continue }
+                expected[key, default: (target, targetsByKey[login.key] ?? [], [:])].logins[host] = login
             }
         }
         var pending: [PendingEntry] = []

@@ -60,9 +60,12 @@ extension Cache {
     }
 
     /// `init(path:busyTimeout:)`, and an existing empty file counted as damaged: SQLite would take it for a new
-    /// database, but a cache is never empty once opened, so something truncated it.
+    /// database, but a cache is never empty once opened, so something truncated it. Only a file some seconds old:
+    /// one just created is another process opening a new cache, and moving it aside would break that process's writes.
     private static func checked(path: String, busyTimeout: Duration) throws(CacheError) -> Cache {
-        if FileSystem.regularFileSize(path) == 0, (FileSystem.regularFileSize(path + "-wal") ?? 0) == 0 {
+        if FileSystem.regularFileSize(path) == 0, (FileSystem.regularFileSize(path + "-wal") ?? 0) == 0,
+            let stamp = FileStamp(path: path), Date().timeIntervalSince1970 - Double(stamp.modifiedSeconds) > 10
+        {
             throw .corrupt(path: path, reason: "the file is empty")
         }
         return try Cache(path: path, busyTimeout: busyTimeout)

@@ -5,7 +5,14 @@ import Foundation
 enum AtomicFile {
     /// Writes `data` to a temporary file beside `path` with exactly `mode`, flushes it to disk and renames it over
     /// `path`. On failure the temporary file is removed and `path` is left as it was.
-    static func replace(_ path: String, with data: Data, mode: mode_t) throws(SystemError) {
+    ///
+    /// `isStillCurrent` is asked once the new bytes are on disk, just before the rename: when it says no (another
+    /// process replaced `path` since the caller read it), the temporary file is removed, `path` is left alone and
+    /// the result is false, so the caller can start over from what is there now.
+    @discardableResult
+    static func replace(
+        _ path: String, with data: Data, mode: mode_t, ifStillCurrent isStillCurrent: () -> Bool = { true }
+    ) throws(SystemError) -> Bool {
         let (descriptor, temporary) = try createTemporaryFile(beside: path)
         var renamed = false
         defer { if !renamed { unlink(temporary) } }
@@ -24,19 +31,52 @@ enum AtomicFile {
         }
         if let failure { throw failure }
 
+        guard isStillCurrent() else { return false }
         guard rename(temporary, path) == 0 else { throw SystemError("replace \(path)") }
         renamed = true
         FileSystem.syncDirectory(FileSystem.directory(of: path))
+        return true
     }
 
-    /// Creates a new, empty file named like `.config.json.1a2b3c4d` next to `path`, open for writing and closed on
-    /// exec (O_CLOEXEC, which mkstemp cannot promise, because other threads may be starting children).
-    private static func createTemporaryFile(beside path: String) throws(SystemError) -> (descriptor: Int32, path: String)
-    {
+    /// Removes the temporary files `replace` left beside `path` when a process was killed between creating one and
+    /// renaming it (they may hold registry passwords): entries named like ours, regular files owned by this user,
+    /// last modified more than `age` ago, so a write in progress in another process is never touched. Best effort.
+    static func removeAbandonedTemporaryFiles(beside path: String, olderThan age: TimeInterval = 60) {
+        let directory = FileSystem.directory(of: path)
+        let prefix = "." + (path.split(separator: "/").last.map(String.init) ?? path) + "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let cutoff = Int(Date().timeIntervalSince1970 - age)
+        for name in names where name.hasPrefix(prefix) {
+            let suffix = name.utf8.dropFirst(prefix.utf8.count)
+            guard (1...8).contains(suffix.count), suffix.allSatisfy({ isLowercaseHexDigit($0) }) else { continue }
+            let candidate = directory + "/" + name
+            var status = stat()
+            guard lstat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_uid == getuid()
+            else { continue }
+            #if canImport(Darwin)
+                let modified = Int(status.st_mtimespec.tv_sec)
+            #else
+                let modified = Int(status.st_mtim.tv_sec)
+            #endif
+            if modified < cutoff { unlink(candidate) }
+        }
+    }
+
+    private static func isLowercaseHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+
+    /// Creates a new, empty file named like `.config.json.01a2b3c4` (eight hex digits) next to `path`, open for
+    /// writing and closed on exec (O_CLOEXEC, which mkstemp cannot promise, because other threads may be starting
+    /// children).
+    private static func createTemporaryFile(beside path: String) throws(SystemError) -> (
+        descriptor: Int32, path: String
+    ) {
         let directory = FileSystem.directory(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? path
         while true {
-            let candidate = "\(directory)/.\(name).\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+            let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            let candidate = "\(directory)/.\(name).\(String(repeating: "0", count: 8 - hex.count))\(hex)"
             let descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if descriptor >= 0 { return (descriptor, candidate) }
             guard errno == EEXIST else { throw SystemError("create a temporary file in \(directory)") }

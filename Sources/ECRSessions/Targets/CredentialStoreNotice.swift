@@ -41,13 +41,13 @@ public struct CredentialStoreNotice: Sendable, Equatable, CustomStringConvertibl
     }
 
     /// The notices for `hosts` in a parsed file, sorted by host. Empty helper names mean none, as in docker.
-    static func notices(in object: [String: Any], for hosts: some Sequence<String>, file: String)
+    static func notices(in object: [String: JSONValue], for hosts: some Sequence<String>, file: String)
         -> [CredentialStoreNotice]
     {
-        let store = (object["credsStore"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        let helpers = object["credHelpers"] as? [String: Any] ?? [:]
+        let store = object["credsStore"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let helpers = object["credHelpers"]?.objectValue ?? [:]
         return hosts.sorted().compactMap { host in
-            if let helper = helpers[host] as? String, !helper.isEmpty {
+            if let helper = helpers[host]?.stringValue, !helper.isEmpty {
                 return CredentialStoreNotice(file: file, host: host, setting: .credHelpers, helper: helper)
             }
             return store.map { CredentialStoreNotice(file: file, host: host, setting: .credsStore, helper: $0) }

@@ -7,7 +7,7 @@ struct JSONObjectFile {
     /// What to do with the file once its new contents are known.
     enum Change {
         case keep
-        case write([String: Any])
+        case write([String: JSONValue])
         /// Writes these exact bytes: how logout puts back the text the user had, formatting and all.
         case writeText(Data)
         case delete
@@ -15,7 +15,7 @@ struct JSONObjectFile {
 
     /// The file as read: its object, and its bytes so that a caller can later put them back exactly.
     struct Contents {
-        var object: [String: Any]
+        var object: [String: JSONValue]
         var text: Data
     }
 
@@ -30,19 +30,31 @@ struct JSONObjectFile {
 
     /// The current object, or nil when there is no file. Reads without the lock: the file is only ever
     /// replaced whole by rename, so a reader sees one version or the other.
-    func currentObject() throws(TargetError) -> [String: Any]? {
+    func currentObject() throws(TargetError) -> [String: JSONValue]? {
         try load(try target())?.object
     }
 
     /// Reads the object (nil when there is no file), lets `body` decide the change, and applies it, all under
     /// the lock. A file that is not a JSON object is refused before `body` runs, and left as it is.
-    func modify<Result>(_ body: ([String: Any]?) throws(TargetError) -> (Change, Result)) throws(TargetError)
+    func modify<Result>(_ body: ([String: JSONValue]?) throws(TargetError) -> (Change, Result)) throws(TargetError)
         -> Result
     {
         try modifyContents { (current) throws(TargetError) in try body(current?.object) }
     }
 
+    /// How many times a change is worked out afresh when another process replaced the file meanwhile.
+    static let attempts = 10
+
     /// `modify`, with the file's bytes as well as its object.
+    ///
+    /// Writers that take no lock (docker, podman: temp file and rename) may replace the file between our read and our
+    /// rename, and our rename would then drop what they wrote. So once the new bytes are on disk, the file's stamp
+    /// (inode, size, modification time) is compared with the one taken before the read, and when it changed the
+    /// read, `body` and the write start over, up to `attempts` times, a few milliseconds apart (the last attempt
+    /// writes regardless). What is left is the moment between that comparison and the rename, a few microseconds
+    /// instead of the whole read-to-rename time with its fsync; no file API closes it, since rename cannot be made
+    /// conditional. A writer that keeps rewriting the file faster than one attempt takes can still lose a key.
+    /// `body` may therefore run more than once; each run sees the file as it is then.
     func modifyContents<Result>(_ body: (Contents?) throws(TargetError) -> (Change, Result)) throws(TargetError)
         -> Result
     {
@@ -52,26 +64,39 @@ struct JSONObjectFile {
         try system { () throws(SystemError) in try FileSystem.makePrivateDirectory(directory) }
         return try FileLock.withExclusiveLock(at: target + ".lock", timeout: lockTimeout, guarding: path) {
             () throws(TargetError) -> Result in
-            let current = try load(target)
-            let (change, result) = try body(current.map { Contents(object: $0.object, text: $0.text) })
-            switch change {
-            case .keep:
-                break
-            case .write(let object):
+            var attempt = 1
+            while true {
+                let stamp = FileStamp(path: target)
+                let current = try load(target)
+                let (change, result) = try body(current.map { Contents(object: $0.object, text: $0.text) })
+                let lastAttempt = attempt == Self.attempts
+                let isStillCurrent = { lastAttempt || FileStamp(path: target) == stamp }
+                attempt += 1
+                let bytes: Data
+                switch change {
+                case .keep:
+                    return result
+                case .write(let object):
+                    bytes = Data(JSONValue.object(object).rendered.utf8)
+                case .writeText(let text):
+                    bytes = text
+                case .delete:
+                    guard isStillCurrent() else { continue }
+                    try system { () throws(SystemError) in try FileSystem.remove(target) }
+                    FileSystem.syncDirectory(directory)
+                    return result
+                }
+                // Temporary files of runs killed before their rename; ours, since they match our pattern.
+                AtomicFile.removeAbandonedTemporaryFiles(beside: target)
                 // A new file is private: it holds registry passwords. An existing one keeps the mode its owner chose.
-                let data = Data(JSONText.render(object).utf8)
-                try system { () throws(SystemError) in
-                    try AtomicFile.replace(target, with: data, mode: current?.mode ?? 0o600)
+                let replaced = try system { () throws(SystemError) in
+                    try AtomicFile.replace(
+                        target, with: bytes, mode: current?.mode ?? 0o600, ifStillCurrent: isStillCurrent)
                 }
-            case .writeText(let text):
-                try system { () throws(SystemError) in
-                    try AtomicFile.replace(target, with: text, mode: current?.mode ?? 0o600)
-                }
-            case .delete:
-                try system { () throws(SystemError) in try FileSystem.remove(target) }
-                FileSystem.syncDirectory(directory)
+                if replaced { return result }
+                // Another writer is at work: let it finish before reading again.
+                Pause.randomMilliseconds(in: 1...4)
             }
-            return result
         }
     }
 
@@ -93,17 +118,20 @@ struct JSONObjectFile {
     }
 
     /// The file's object and permission bits, or nil when it does not exist.
-    private func load(_ target: String) throws(TargetError) -> (object: [String: Any], text: Data, mode: mode_t)? {
+    private func load(_ target: String) throws(TargetError) -> (object: [String: JSONValue], text: Data, mode: mode_t)?
+    {
         guard let contents = try system({ () throws(SystemError) in try FileSystem.contents(atPath: target) }) else {
             return nil
         }
-        let value: Any
+        let value: JSONValue
         do {
-            value = try JSONText.parse(contents.data)
+            value = try JSONValue.parse(contents.data)
+        } catch  where error.tooDeep {
+            throw .nestedTooDeeply(file: path, limit: JSONValue.maximumDepth)
         } catch {
             throw .invalidJSON(file: path, line: error.line, column: error.column)
         }
-        guard let object = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: []) }
+        guard let object = value.objectValue else { throw .notAnObject(file: path, keyPath: []) }
         return (object, contents.data, contents.mode)
     }
 }

@@ -9,6 +9,29 @@ enum JSONText {
     struct SyntaxError: Error {
         var line: Int?
         var column: Int?
+        /// The text nests arrays and objects deeper than `JSONValue.maximumDepth`.
+        var tooDeep = false
+
+        init(line: Int? = nil, column: Int? = nil) {
+            self.line = line
+            self.column = column
+        }
+
+        /// The line and column of byte `offset` of `bytes`.
+        init(offset: Int, in bytes: some Collection<UInt8>) {
+            let before = bytes.prefix(offset)
+            var line = 1
+            var column = 1
+            for byte in before {
+                if byte == 0x0A {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            }
+            self.init(line: line, column: column)
+        }
     }
 
     /// Parses `data`; an empty or whitespace-only file counts as `{}` (docker treats it so, and editors leave such files).
@@ -105,7 +128,7 @@ enum JSONText {
     ///
     /// Only ASCII needs escaping (quotes, backslashes, control characters), and in UTF-8 no byte of another
     /// character is below 0x80, so working on bytes escapes exactly what working on characters would.
-    private static func appendQuoted(_ string: String, to text: inout [UInt8]) {
+    static func appendQuoted(_ string: String, to text: inout [UInt8]) {
         var string = string
         text.append(UInt8(ascii: "\""))
         string.withUTF8 { bytes in

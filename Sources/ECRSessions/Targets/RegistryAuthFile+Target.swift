@@ -16,13 +16,15 @@ extension RegistryAuthFile: Target {
             tokens[entry.host] = entry.token
             owners[entry.host] = entry.owner
         }
-        let update = try set(tokens, registeringHelper: readsCredentialHelpers ? helperToRegister : nil) {
-            (update) throws(TargetError) in
+        // A credsStore in a file only podman or helm reads shadows nothing: no warning for it, nor a helper.
+        let honoured = honouredSettings
+        let update = try set(
+            tokens, registeringHelper: honoured.isEmpty ? nil : helperToRegister, honouring: honoured
+        ) { (update) throws(TargetError) in
             try remember(update, owners: owners, in: journal)
         }
-        // A credsStore in a file only podman or helm reads shadows nothing: no warning for it.
         return TargetWriteOutcome(
-            warnings: readsCredentialHelpers ? update.notices.map(\.description) : [],
+            warnings: update.notices.map(\.description),
             registeredCredentialHelper: update.notices.contains { $0.registeredHelper != nil })
     }
 

@@ -14,23 +14,49 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     public let path: String
     /// How long to wait for another process to finish with the file before giving up.
     public var lockTimeout: Duration
-    /// Whether the file's readers (docker, nerdctl, finch) ask `credsStore` and `credHelpers` before `auths`;
+    /// Whether the file's readers ask `credsStore` for every host before `auths`: docker, nerdctl and finch do;
     /// podman, skopeo and helm do not, so a credential store in their files shadows nothing.
-    public var readsCredentialHelpers: Bool
+    public var honoursCredsStore: Bool
+    /// Whether the file's readers ask `credHelpers[host]` before `auths`: docker, nerdctl and finch, and podman,
+    /// skopeo and buildah (containers/image) in `auth.json` too; helm does not.
+    public var honoursCredHelpers: Bool
     /// The helper to register in `credHelpers` for a host that a credential store would hide; nil only warns.
     public var helperToRegister: String?
 
     public init(
-        path: String, lockTimeout: Duration = .seconds(30), readsCredentialHelpers: Bool = false,
-        helperToRegister: String? = nil
+        path: String, lockTimeout: Duration = .seconds(30), honoursCredsStore: Bool = false,
+        honoursCredHelpers: Bool = false, helperToRegister: String? = nil
     ) {
         self.path = path
         self.lockTimeout = lockTimeout
-        self.readsCredentialHelpers = readsCredentialHelpers
+        self.honoursCredsStore = honoursCredsStore
+        self.honoursCredHelpers = honoursCredHelpers
         self.helperToRegister = helperToRegister
     }
 
-    /// docker's file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. nerdctl and finch on Linux read it too.
+    /// A file whose readers honour both `credsStore` and `credHelpers` (`readsCredentialHelpers`), as docker's does.
+    public init(
+        path: String, lockTimeout: Duration = .seconds(30), readsCredentialHelpers: Bool,
+        helperToRegister: String? = nil
+    ) {
+        self.init(
+            path: path, lockTimeout: lockTimeout, honoursCredsStore: readsCredentialHelpers,
+            honoursCredHelpers: readsCredentialHelpers, helperToRegister: helperToRegister)
+    }
+
+    /// Whether the file's readers ask any credential helper before `auths`.
+    public var readsCredentialHelpers: Bool { honoursCredsStore || honoursCredHelpers }
+
+    /// The settings this file's readers honour, for `set(_:registeringHelper:honouring:)`.
+    public var honouredSettings: Set<CredentialStoreNotice.Setting> {
+        var settings: Set<CredentialStoreNotice.Setting> = []
+        if honoursCredsStore { settings.insert(.credsStore) }
+        if honoursCredHelpers { settings.insert(.credHelpers) }
+        return settings
+    }
+
+    /// docker's file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. nerdctl and finch on Linux read it
+    /// too.
     public static func docker(environment: Environment) -> RegistryAuthFile {
         let directory = environment["DOCKER_CONFIG"] ?? environment.homeDirectory + "/.docker"
         return RegistryAuthFile(path: directory + "/config.json", readsCredentialHelpers: true)
@@ -118,51 +144,55 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     ///
     /// `beforeChange` sees what the call found, under the file's lock and before the file is replaced: where the
     /// target records how to undo it, so that no crash can leave an entry of ours that logout does not know.
+    ///
+    /// Only the settings in `honoured` count (a reader that ignores `credsStore` is not shadowed by one).
+    /// An ECR token that expired before `now` is not kept as a host's earlier entry (see `ExpiredECRToken`).
     @discardableResult
     public func set(
         _ entries: [String: AuthorizationToken], registeringHelper helper: String? = nil,
+        honouring honoured: Set<CredentialStoreNotice.Setting> = [.credsStore, .credHelpers], now: Date = Date(),
         beforeChange: (Update) throws(TargetError) -> Void = { _ in }
     ) throws(TargetError) -> Update {
         try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
             var object = existing?.object ?? [:]
             var auths = try authsMap(in: object) ?? [:]
-            let helpers = object["credHelpers"] as? [String: Any]
+            let helpers = object["credHelpers"]?.objectValue
             var update = Update(
                 prior: existing == nil ? .noFile : object["auths"] == nil ? .noAuths : .hadAuths,
                 addedHosts: [],
                 notices: CredentialStoreNotice.notices(in: object, for: entries.keys, file: path)
-                    .filter { $0.helper != helper },  // our own helper already answers for the host
+                    .filter { $0.helper != helper && honoured.contains($0.setting) },  // ours already answers
                 original: existing?.text)
             var changed = false
             for (host, token) in entries {
-                var entry: [String: Any]
+                var entry: [String: JSONValue]
                 switch auths[host] {
                 case nil:
                     entry = [:]
                     update.addedHosts.insert(host)
-                case let existingEntry as [String: Any]:
+                case .object(let existingEntry):
                     entry = existingEntry
                 default:
                     throw .notAnObject(file: path, keyPath: ["auths", host])
                 }
                 update.written[host] = WrittenEntry(
-                    host: host, priorAuth: auths[host] == nil ? nil : JSONText.render(entry),
-                    priorHelper: helpers?[host] as? String)
-                if entry["auth"] as? String == token.encoded { continue }
-                entry["auth"] = token.encoded
-                auths[host] = entry
+                    host: host, priorAuth: auths[host] == nil ? nil : Self.worthRestoring(entry, host: host, now: now),
+                    priorHelper: helpers?[host]?.stringValue)
+                if entry["auth"] == .string(token.encoded) { continue }
+                entry["auth"] = .string(token.encoded)
+                auths[host] = .object(entry)
                 changed = true
             }
-            object["auths"] = auths
+            object["auths"] = .object(auths)
             if let helper, !update.notices.isEmpty {
                 var registered = try credHelpersMap(in: object) ?? [:]
                 for index in update.notices.indices {
                     let host = update.notices[index].host
-                    registered[host] = helper
+                    registered[host] = .string(helper)
                     update.notices[index].registeredHelper = helper
                     update.written[host]?.registeredHelper = true
                 }
-                object["credHelpers"] = registered
+                object["credHelpers"] = .object(registered)
                 changed = true
             }
             try beforeChange(update)
@@ -175,76 +205,98 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
     /// (an `auths` map left empty is removed unless it was there before, a file left as `{}` is deleted if there
     /// was none; the folder and other keys stay), removing a `credHelpers` map left empty that `original` did not have.
     /// When the result means the same as `original` (the bytes from the first `set`), those exact bytes are
-    /// written back, so a file nobody else changed is left byte for byte as it was before login.
+    /// written back, so a file nobody else changed is left byte for byte as it was before login. An earlier entry
+    /// that is an ECR token expired before `now` is not put back: the host's entry is removed instead.
     @discardableResult
-    public func restore(_ written: [WrittenEntry], prior: PriorState, original: Data?) throws(TargetError)
-        -> Removal
+    public func restore(_ written: [WrittenEntry], prior: PriorState, original: Data?, now: Date = Date())
+        throws(TargetError) -> Removal
     {
         guard try file.exists() else { return Removal() }
         return try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Removal) in
             guard let existing else { return (.keep, Removal()) }
             var object = existing.object
             var auths = try authsMap(in: object) ?? [:]
-            var helpers = object["credHelpers"] as? [String: Any]
+            var helpers = object["credHelpers"]?.objectValue
             var removal = Removal()
             for entry in written {
-                if let prior = entry.priorAuth, let value = try? JSONText.parse(Data(prior.utf8)) {
+                if let prior = entry.priorAuth, let parsed = try? JSONValue.parse(Data(prior.utf8)),
+                    let value = Self.restorable(parsed, host: entry.host, now: now)
+                {
                     auths[entry.host] = value
                     removal.removedHosts.insert(entry.host)
                 } else if auths.removeValue(forKey: entry.host) != nil {
                     removal.removedHosts.insert(entry.host)
                 }
                 if entry.registeredHelper, helpers != nil {
-                    helpers?[entry.host] = entry.priorHelper
+                    helpers?[entry.host] = entry.priorHelper.map(JSONValue.string)
                 }
             }
-            let originalObject = original.flatMap { try? JSONText.parse($0) } as? [String: Any]
+            let originalObject = original.flatMap { try? JSONValue.parse($0) }?.objectValue
             if auths.isEmpty && prior != .hadAuths && object["auths"] != nil {
                 object["auths"] = nil
                 removal.removedAuths = true
             } else if object["auths"] != nil || !auths.isEmpty {
-                object["auths"] = auths
+                object["auths"] = .object(auths)
             }
             if let helpers {
-                object["credHelpers"] = helpers.isEmpty && originalObject?["credHelpers"] == nil ? nil : helpers
+                object["credHelpers"] =
+                    helpers.isEmpty && originalObject?["credHelpers"] == nil ? nil : .object(helpers)
             }
-            if let original, let originalObject, NSDictionary(dictionary: object).isEqual(to: originalObject) {
+            // Compared as JSON values: a boolean, a number's text or nesting deeper than Foundation's limit no
+            // longer stops the original bytes from coming back.
+            if let original, let originalObject, object == originalObject {
                 return (existing.text == original ? .keep : .writeText(original), removal)
             }
             if object.isEmpty && prior == .noFile {
                 removal.removedFile = true
                 return (.delete, removal)
             }
-            return (NSDictionary(dictionary: object).isEqual(to: existing.object) ? .keep : .write(object), removal)
+            return (object == existing.object ? .keep : .write(object), removal)
         }
+    }
+
+    /// A host's earlier `auths` entry as JSON text to keep for logout, nil when nothing of it is worth putting back.
+    private static func worthRestoring(_ entry: [String: JSONValue], host: String, now: Date) -> String? {
+        restorable(.object(entry), host: host, now: now)?.rendered
+    }
+
+    /// `entry` without an `auth` that is an expired ECR token; nil when nothing else is left of it.
+    private static func restorable(_ entry: JSONValue, host: String, now: Date) -> JSONValue? {
+        guard var object = entry.objectValue, let auth = object["auth"]?.stringValue,
+            ExpiredECRToken.matches(auth: auth, host: host, now: now)
+        else { return entry }
+        object["auth"] = nil
+        return object.isEmpty ? nil : .object(object)
     }
 
     private var file: JSONObjectFile { JSONObjectFile(path: path, lockTimeout: lockTimeout) }
 
-    /// The `credHelpers` map, nil when absent; anything but an object is refused rather than overwritten.
     /// The hosts among `entries` whose `auths` entry is missing or holds another token: a `docker logout`, a
     /// deleted or replaced file. Reads without the lock (files are only ever replaced whole) and writes nothing.
     public func hostsOutOfDate(_ entries: [String: AuthorizationToken]) throws(TargetError) -> Set<String> {
-        var auths: [String: Any] = [:]
+        var auths: [String: JSONValue] = [:]
         if let object = try file.currentObject() {
             auths = try authsMap(in: object) ?? [:]
         }
         return Set(
             entries.compactMap { host, token in
-                ((auths[host] as? [String: Any])?["auth"] as? String) == token.encoded ? nil : host
+                auths[host]?.objectValue?["auth"] == .string(token.encoded) ? nil : host
             })
     }
 
-    private func credHelpersMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {
-        guard let value = object["credHelpers"] else { return nil }
-        guard let helpers = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: ["credHelpers"]) }
-        return helpers
+    /// The `credHelpers` map, nil when absent; anything but an object is refused rather than overwritten.
+    private func credHelpersMap(in object: [String: JSONValue]) throws(TargetError) -> [String: JSONValue]? {
+        try map("credHelpers", in: object)
     }
 
     /// The `auths` map, nil when absent; anything but an object is refused rather than overwritten.
-    private func authsMap(in object: [String: Any]) throws(TargetError) -> [String: Any]? {
-        guard let value = object["auths"] else { return nil }
-        guard let auths = value as? [String: Any] else { throw .notAnObject(file: path, keyPath: ["auths"]) }
-        return auths
+    private func authsMap(in object: [String: JSONValue]) throws(TargetError) -> [String: JSONValue]? {
+        try map("auths", in: object)
+    }
+
+    private func map(_ key: String, in object: [String: JSONValue]) throws(TargetError) -> [String: JSONValue]? {
+        guard let value = object[key] else { return nil }
+        guard let members = value.objectValue else { throw .notAnObject(file: path, keyPath: [key]) }
+        return members
     }
 }

@@ -6,6 +6,8 @@ import Foundation
 public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file is not JSON; `line` and `column` (1-based) are where the parser gave up, when it said.
     case invalidJSON(file: String, line: Int?, column: Int?)
+    /// The file nests arrays and objects deeper than `limit` levels, more than any tool reading it accepts.
+    case nestedTooDeeply(file: String, limit: Int)
     /// A value that must be a JSON object is something else. `keyPath` is empty for the top level,
     /// `["auths"]` for the `auths` map, `["auths", host]` for one registry's entry.
     case notAnObject(file: String, keyPath: [String])
@@ -25,6 +27,9 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
             let position = line.map { line in " (around line \(line)" + (column.map { ", column \($0)" } ?? "") + ")" }
             return "\(file) is not valid JSON\(position ?? ""). Fix it or move it aside, then run again; "
                 + "ecr-sessions leaves it untouched until then."
+        case .nestedTooDeeply(let file, let limit):
+            return "\(file) nests arrays and objects more than \(limit) levels deep, which docker and podman refuse "
+                + "too. Fix it or move it aside, then run again; ecr-sessions leaves it untouched until then."
         case .notAnObject(let file, let keyPath):
             let what =
                 switch keyPath.count {

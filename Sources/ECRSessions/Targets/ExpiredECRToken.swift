@@ -1,0 +1,46 @@
+import Foundation
+
+/// Telling an expired ECR login in a file apart from a login worth keeping.
+///
+/// A file may hold one of our own ECR tokens that no undo record knows of (the cache was lost or emptied): the next
+/// login would then take it for the user's earlier entry and every logout would put it back. An ECR token for an ECR
+/// host whose expiry has passed is never worth restoring, whoever wrote it, so it is never kept as a prior entry nor
+/// put back at logout.
+enum ExpiredECRToken {
+    /// Whether `auth` (base64 of `AWS:<password>`) is an ECR token for `host` that expired before `now`. An ECR
+    /// password is base64 of a JSON object whose `expiration` is in epoch seconds.
+    static func matches(auth: String, host: String, now: Date) -> Bool {
+        guard isECRHost(host), let expiry = expiration(ofAuth: auth) else { return false }
+        return expiry <= now
+    }
+
+    /// The `expiration` inside an ECR token, or nil when `auth` is not one.
+    static func expiration(ofAuth auth: String) -> Date? {
+        guard let decoded = Data(base64Encoded: auth), decoded.starts(with: Data("AWS:".utf8)) else { return nil }
+        let password = String(decoding: decoded.dropFirst(4), as: UTF8.self)
+        guard let payload = Data(base64Encoded: padded(password)),
+            let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any],
+            let seconds = (object["expiration"] as? NSNumber)?.doubleValue
+        else { return nil }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    /// `<account>.dkr.ecr.<region>.amazonaws.com` and its FIPS, dual-stack and China forms, or `public.ecr.aws`,
+    /// with or without a scheme.
+    static func isECRHost(_ host: String) -> Bool {
+        var name = host.lowercased()
+        if let scheme = name.range(of: "://") { name = String(name[scheme.upperBound...]) }
+        name = String(name.prefix { $0 != "/" })
+        if name == "public.ecr.aws" { return true }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 5, labels[0].count == 12, labels[0].allSatisfy(\.isASCII),
+            labels[0].allSatisfy(\.isNumber)
+        else { return false }
+        return (labels[1] == "dkr" && labels[2].hasPrefix("ecr")) || labels[1].hasPrefix("dkr-ecr")
+    }
+
+    private static func padded(_ base64: String) -> String {
+        let remainder = base64.utf8.count % 4
+        return remainder == 0 ? base64 : base64 + String(repeating: "=", count: 4 - remainder)
+    }
+}
