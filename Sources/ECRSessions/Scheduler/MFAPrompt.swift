@@ -23,7 +23,7 @@ public struct TerminalMFAPrompt: MFAPrompt {
     /// A prompt when standard input and standard error are both terminals, else nil: nobody could see the
     /// question or answer it, and waiting would hang.
     public static func ifInteractive() -> TerminalMFAPrompt? {
-        isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 ? TerminalMFAPrompt() : nil
+        Terminal.canAsk ? TerminalMFAPrompt() : nil
     }
 
     public func code(serial: String, roleARN: String, profile: String) async throws -> String {
