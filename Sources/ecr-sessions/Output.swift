@@ -1,10 +1,42 @@
 import ArgumentParser
 import ECRSessions
 import Foundation
+import Logging
+import Synchronization
 
 /// Writes a line to standard error.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    writeError(text + "\n")
+}
+
+/// Writes `text` to standard error at once: unbuffered, so that it keeps its place among stdout's lines and a
+/// progress line can be redrawn.
+func writeError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
+
+/// swift-log's handler for the command line: one line per message on stderr, worded as the rest of the output
+/// (`warning: ...`, `error: ...`, `debug: ...`; info plain), after a UTC timestamp when `timestamps` gives the time.
+struct StandardErrorLogHandler: LogHandler {
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    let timestamps: (@Sendable () -> Date)?
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let prefix =
+            switch event.level {
+            case .trace, .debug: "debug: "
+            case .info, .notice: ""
+            case .warning: "warning: "
+            case .error, .critical: "error: "
+            }
+        writeError("\(timestamps.map { "\($0().iso8601) " } ?? "")\(prefix)\(event.message)\n")
+    }
 }
 
 /// "in 11h 58m", "3m ago": how far `date` is from `now`, for people.
@@ -70,4 +102,80 @@ func printLoginProblems(_ report: LoginReport, includingTargetErrors: Bool = tru
 /// The one warning for a cache that was unusable and replaced by a new one: the command goes on, the user is told.
 @Sendable func printCacheRecovery(_ recovery: CacheRecovery) {
     printError("warning: \(recovery)")
+}
+
+/// What `accounts login` shows while it works. On a terminal (stdout and stderr both): one line on stderr redrawn in
+/// place, `Logging in: 37/120 done, 2 failed`, each failure printed above it as it comes, then a summary in its
+/// place. Anywhere else (a pipe, a file, cron), as `docker login` would: a line per registry and the errors.
+final class LoginProgress: Sendable {
+    private struct Counts {
+        var done = 0
+        var failed = 0
+        var registries = 0
+    }
+
+    private let counts = Mutex(Counts())
+    private let total: Int
+    private let live: Bool
+    private let quiet: Bool
+    private let logger: Logger
+    private let now: Date
+    private let started = ContinuousClock.now
+
+    init(total: Int, output: OutputOptions, now: Date) {
+        self.total = total
+        self.quiet = output.quiet
+        self.logger = output.logger()
+        self.now = now
+        live = !output.quiet && Terminal.standardOutputIsTerminal && Terminal.standardErrorIsTerminal
+        if live { writeError(Self.line(Counts(), total: total)) }
+        logger.debug("logging in \(total) profile and region pairs")
+    }
+
+    /// Counts one job's result and shows it; safe to call from concurrent jobs (one at a time is drawn).
+    func record(_ result: LoginResult) {
+        counts.withLock { counts in
+            counts.done += 1
+            counts.registries += result.logins.count
+            if !result.succeeded { counts.failed += 1 }
+            if live { writeError("\r\u{1B}[K") }
+            logger.debug(
+                "\(result.job): \(registries(result.logins.count)), answered after \(seconds(since: started))")
+            guard live else { return printLoginResult(result, now: now, quiet: quiet) }
+            if let error = result.error { printError("error: \(result.job): \(error)") }
+            writeError(Self.line(counts, total: total))
+        }
+    }
+
+    /// Replaces the progress line with the summary; off a terminal, logs the summary with `-v` only (the lines
+    /// per registry already said it all).
+    func finish() {
+        let counts = counts.withLock { $0 }
+        let failed = counts.failed == 0 ? "" : "; \(counts.failed) failed"
+        let summary =
+            "Logged in \(counts.done - counts.failed) of \(total) (\(registries(counts.registries)))\(failed), "
+            + "in \(seconds(since: started))."
+        if live {
+            writeError("\r\u{1B}[K" + summary + "\n")
+        } else {
+            logger.debug("\(summary)")
+        }
+    }
+
+    private static func line(_ counts: Counts, total: Int) -> String {
+        "Logging in: \(counts.done)/\(total) done, \(counts.failed) failed"
+    }
+
+}
+
+/// "1 registry", "3 registries".
+private func registries(_ count: Int) -> String {
+    count == 1 ? "1 registry" : "\(count) registries"
+}
+
+/// `0.231 s`: the time since `start`, for `-v`'s timings.
+func seconds(since start: ContinuousClock.Instant) -> String {
+    let elapsed = ContinuousClock.now - start
+    let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    return "\(Double(milliseconds) / 1000) s"
 }

@@ -17,9 +17,6 @@ extension Root {
         @Flag(name: .long, help: "Renew every registry now, whatever is due.")
         var force = false
 
-        @Flag(name: .shortAndLong, help: "Print nothing unless something is wrong.")
-        var quiet = false
-
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
@@ -27,13 +24,17 @@ extension Root {
             let refresh = Actions.Refresh(context)
             // Everything a bad configuration breaks is read first: that is exit 2, with nothing changed.
             try refresh.check()
-            let quiet = quiet
+            let quiet = options.output.quiet
+            let logger = options.output.logger()
+            let started = ContinuousClock.now
             // Past this point some registries may have been renewed: a failure is exit 1, never 2.
             let report = try await afterChanges {
                 try await refresh.run(force: force) { result in
                     printLoginResult(result, now: context.clock.now(), quiet: quiet)
                 }
             }
+            logger.debug(
+                "\(report.plan.due.count) due, \(report.login?.results.count ?? 0) tried, in \(seconds(since: started))")
             if let holder = report.heldBy {
                 if !quiet {
                     print(

@@ -1,0 +1,128 @@
+import ECRSessions
+import Foundation
+import TestSupport
+import Testing
+
+/// What `accounts login` shows on a terminal and off it, and `-q`/`-v`: the real binary against the fake ECR, on a
+/// pseudo-terminal made by util-linux's `script` where a person's terminal is meant.
+@Suite struct ProgressOutputTests {
+    let ecr: FakeECR
+    let sandbox: CLISandbox
+    /// Four profiles ECR knows and one, `stranger`, whose key it refuses.
+    static let profiles = ["a0", "a1", "a2", "a3", "stranger"]
+
+    init() throws {
+        ecr = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
+        var sandbox = try CLISandbox(ecr.environment)
+        sandbox.environment["ECR_SESSIONS_STATE_DIR"] = sandbox.home.path + "/state"
+        var credentials = ""
+        for (index, profile) in Self.profiles.enumerated() {
+            let key = AWSCredentials(
+                accessKeyID: "AKIAPROGRESS0000000\(index)", secretAccessKey: "secret-of-progress-\(index)")
+            if profile != "stranger" { ecr.register(key, account: "30000000000\(index)") }
+            credentials += "[\(profile)]\naws_access_key_id = \(key.accessKeyID)\n"
+                + "aws_secret_access_key = \(key.secretAccessKey)\nregion = eu-west-1\n"
+        }
+        try sandbox.write(".aws/credentials", credentials)
+        self.sandbox = sandbox
+    }
+
+    func cleanUp() {
+        ecr.stop()
+        sandbox.remove()
+    }
+
+    /// Runs `ecr-sessions arguments` with stdin, stdout and stderr on one pseudo-terminal, as in a person's shell;
+    /// what the terminal received comes back as stdout, and the exit status is the command's (`script -e`).
+    func runOnTerminal(_ arguments: [String]) throws -> ProcessResult {
+        let script = try #require(which("script"), "util-linux's script is missing: run scripts/bootstrap")
+        let command = ([CLISandbox.executable] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        return try run(
+            script, ["--quiet", "--flush", "--return", "--command", command, "/dev/null"],
+            environment: sandbox.environment, currentDirectory: sandbox.home.path)
+    }
+
+    /// No secret key, and no password ECR issued (nor its base64), anywhere in `text`.
+    func expectNoSecret(_ text: String) {
+        #expect(!text.contains("secret-of-progress"), "\(text)")
+        for account in (0..<4).map({ "30000000000\($0)" }) {
+            guard let token = ecr.lastToken(account: account, region: "eu-west-1") else { continue }
+            #expect(!text.contains(token.password) && !text.contains(token.authorizationToken), "\(text)")
+        }
+    }
+
+    @Test func onATerminalLoginShowsACounterFailuresAsTheyComeAndASummary() throws {
+        defer { cleanUp() }
+        let result = try runOnTerminal(["accounts", "login", "--all", "--concurrency", "1"])
+        #expect(result.status == 1, "\(result)")
+        let screen = result.stdout
+        // One line redrawn in place: a carriage return and erase-line before each new count.
+        #expect(screen.hasPrefix("Logging in: 0/5 done, 0 failed"), "\(screen)")
+        #expect(screen.contains("\r\u{1B}[KLogging in: 1/5 done,"), "\(screen)")
+        // A failure takes the counter's place and the counter is drawn again below it.
+        #expect(screen.contains("\r\u{1B}[Kerror: profile 'stranger' (eu-west-1): "), "\(screen)")
+        #expect(screen.contains("\nLogging in: 5/5 done, 1 failed"), "\(screen)")
+        #expect(screen.contains("\r\u{1B}[KLogged in 4 of 5 (4 registries); 1 failed, in "), "\(screen)")
+        // The counter stands for the per-registry lines a pipe gets.
+        #expect(!screen.contains("Login Succeeded"), "\(screen)")
+        expectNoSecret(screen)
+    }
+
+    @Test func offATerminalLoginPrintsOneLinePerRegistryAndNoCounter() throws {
+        defer { cleanUp() }
+        let result = try sandbox.run("accounts", "login", "--all")
+        #expect(result.status == 1, "\(result)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 4 && lines.allSatisfy { $0.hasPrefix("Login Succeeded: 30000000000") }, "\(result)")
+        #expect(result.stderr.hasPrefix("error: profile 'stranger' (eu-west-1): "), "\(result)")
+        #expect(!(result.stdout + result.stderr).contains("Logging in") && !result.stderr.contains("\r"), "\(result)")
+    }
+
+    @Test func quietOnATerminalPrintsOnlyWhatIsWrong() throws {
+        defer { cleanUp() }
+        let result = try runOnTerminal(["accounts", "login", "--all", "-q"])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.hasPrefix("error: profile 'stranger' (eu-west-1): "), "\(result)")
+        #expect(!result.stdout.contains("Logging in") && !result.stdout.contains("Login Succeeded"), "\(result)")
+        #expect(result.stdout.split(separator: "\n").count == 1, "\(result)")
+    }
+
+    @Test func verboseSaysWhatIsDoneOnStderrAndNeverASecret() throws {
+        defer { cleanUp() }
+        let login = try sandbox.run("accounts", "login", "--verbose", "a0", "a1")
+        #expect(login.status == 0, "\(login)")
+        #expect(login.stdout.split(separator: "\n").count == 2, "\(login)")
+        #expect(login.stderr.contains("debug: logging in 2 profile and region pairs"), "\(login)")
+        #expect(login.stderr.contains("debug: profile 'a0' (eu-west-1): 1 registry, answered after "), "\(login)")
+        #expect(login.stderr.contains("debug: Logged in 2 of 2 (2 registries), in "), "\(login)")
+        expectNoSecret(login.stdout + login.stderr)
+
+        // a2, a3 and stranger were never logged in; stranger fails.
+        let refresh = try sandbox.run("refresh", "-v")
+        #expect(refresh.status == 1, "\(refresh)")
+        #expect(refresh.stderr.contains("debug: 3 due, 3 tried, in "), "\(refresh)")
+        expectNoSecret(refresh.stdout + refresh.stderr)
+    }
+
+    @Test func quietAndVerboseTogetherAreBadUsage() throws {
+        defer { cleanUp() }
+        let result = try sandbox.run("status", "-q", "-v")
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.hasPrefix("error: Use --quiet or --verbose, not both."), "\(result)")
+    }
+
+    /// Every command takes both flags, so scripts can pass them uniformly.
+    @Test(arguments: [
+        ["accounts", "list"], ["accounts", "login"], ["accounts", "logout"], ["refresh"], ["daemon"], ["status"],
+        ["get-login-password"], ["login"], ["logout"], ["credential-helper", "get"], ["credential-helper", "store"],
+        ["credential-helper", "erase"], ["credential-helper", "list"], ["credential-helper", "install"],
+        ["kubelet-credential-provider"], ["timer", "install"], ["timer", "uninstall"], ["version"],
+    ])
+    func everyCommandTakesQuietAndVerbose(command: [String]) throws {
+        defer { cleanUp() }
+        let help = try TestSupport.run(
+            CLISandbox.executable, ["help"] + command, environment: sandbox.environment)
+        #expect(help.status == 0, "\(help)")
+        #expect(help.stdout.contains("-q, --quiet") && help.stdout.contains("-v, --verbose"), "\(help)")
+    }
+}
