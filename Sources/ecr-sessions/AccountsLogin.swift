@@ -44,7 +44,7 @@ extension Root.Accounts {
             // Past this point some registries may already be logged in: a failure is exit 1, never 2.
             let report = try await afterChanges {
                 try await action.run(
-                    accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive()
+                    accounts, concurrency: concurrency, mfaPrompt: progress.pausing(TerminalMFAPrompt.ifInteractive())
                 ) { result in
                     progress.record(result)
                 }

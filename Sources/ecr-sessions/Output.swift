@@ -104,14 +104,16 @@ func printLoginProblems(_ report: LoginReport, includingTargetErrors: Bool = tru
     printError("warning: \(recovery)")
 }
 
-/// What `accounts login` shows while it works. On a terminal (stdout and stderr both): one line on stderr redrawn in
-/// place, `Logging in: 37/120 done, 2 failed`, each failure printed above it as it comes, then a summary in its
-/// place. Anywhere else (a pipe, a file, cron), as `docker login` would: a line per registry and the errors.
+/// What `accounts login` shows while it works: a line per registry and each failure as it comes, as `docker login`
+/// would. On a terminal (stdout and stderr both) also one line at the bottom of stderr, redrawn in place,
+/// `Logging in: 37/120 done, 2 failed`, and a summary in its place at the end.
 final class LoginProgress: Sendable {
     private struct Counts {
         var done = 0
         var failed = 0
         var registries = 0
+        /// MFA questions being asked: the counter stays off the line the person types on.
+        var prompts = 0
     }
 
     private let counts = Mutex(Counts())
@@ -128,8 +130,8 @@ final class LoginProgress: Sendable {
         self.logger = output.logger()
         self.now = now
         live = !output.quiet && Terminal.standardOutputIsTerminal && Terminal.standardErrorIsTerminal
-        if live { writeError(Self.line(Counts(), total: total)) }
         logger.debug("logging in \(total) profile and region pairs")
+        if live { writeError(Self.line(Counts(), total: total)) }
     }
 
     /// Counts one job's result and shows it; safe to call from concurrent jobs (one at a time is drawn).
@@ -138,17 +140,22 @@ final class LoginProgress: Sendable {
             counts.done += 1
             counts.registries += result.logins.count
             if !result.succeeded { counts.failed += 1 }
-            if live { writeError("\r\u{1B}[K") }
-            logger.debug(
-                "\(result.job): \(registries(result.logins.count)), answered after \(seconds(since: started))")
-            guard live else { return printLoginResult(result, now: now, quiet: quiet) }
-            if let error = result.error { printError("error: \(result.job): \(error)") }
-            writeError(Self.line(counts, total: total))
+            redraw(counts) {
+                logger.debug(
+                    "\(result.job): \(registries(result.logins.count)), answered after \(seconds(since: started))")
+                printLoginResult(result, now: now, quiet: quiet)
+            }
         }
     }
 
-    /// Replaces the progress line with the summary; off a terminal, logs the summary with `-v` only (the lines
-    /// per registry already said it all).
+    /// `prompt` with the counter taken off the terminal while it asks.
+    func pausing(_ prompt: (any MFAPrompt)?) -> (any MFAPrompt)? {
+        guard live, let prompt else { return prompt }
+        return PausingPrompt(prompt: prompt, progress: self)
+    }
+
+    /// Replaces the counter with the summary; off a terminal, logs the summary with `-v` only (the lines per
+    /// registry already said it all).
     func finish() {
         let counts = counts.withLock { $0 }
         let failed = counts.failed == 0 ? "" : "; \(counts.failed) failed"
@@ -162,10 +169,36 @@ final class LoginProgress: Sendable {
         }
     }
 
+    /// Clears the counter, lets `body` print whole lines, and draws the counter again below them.
+    private func redraw(_ counts: Counts, _ body: () -> Void) {
+        guard live else { return body() }
+        writeError("\r\u{1B}[K")
+        body()
+        fflush(nil)  // stdout's lines first, then the counter after them on stderr
+        if counts.prompts == 0 { writeError(Self.line(counts, total: total)) }
+    }
+
+    private func prompting(_ starts: Bool) {
+        counts.withLock { counts in
+            counts.prompts += starts ? 1 : -1
+            redraw(counts) {}
+        }
+    }
+
+    private struct PausingPrompt: MFAPrompt {
+        let prompt: any MFAPrompt
+        let progress: LoginProgress
+
+        func code(serial: String, roleARN: String, profile: String) async throws -> String {
+            progress.prompting(true)
+            defer { progress.prompting(false) }
+            return try await prompt.code(serial: serial, roleARN: roleARN, profile: profile)
+        }
+    }
+
     private static func line(_ counts: Counts, total: Int) -> String {
         "Logging in: \(counts.done)/\(total) done, \(counts.failed) failed"
     }
-
 }
 
 /// "1 registry", "3 registries".

@@ -33,8 +33,8 @@ extension Root {
                     printLoginResult(result, now: context.clock.now(), quiet: quiet)
                 }
             }
-            logger.debug(
-                "\(report.plan.due.count) due, \(report.login?.results.count ?? 0) tried, in \(seconds(since: started))")
+            let tried = report.login?.results.count ?? 0
+            logger.debug("\(report.plan.due.count) due, \(tried) tried, in \(seconds(since: started))")
             if let holder = report.heldBy {
                 if !quiet {
                     print(
