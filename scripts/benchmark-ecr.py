@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""A fake ECR GetAuthorizationToken endpoint for scripts/benchmark (loopback only, no signature checks).
+"""A fake ECR GetAuthorizationToken endpoint for scripts/benchmark and scripts/demo (loopback, no signature checks).
 
 Answers every POST with one 12-hour token in ECR's JSON 1.1 shape. The account is derived from the access key in
 the SigV4 Authorization header (its trailing digits, else a hash), the region from its credential scope, so every
-profile gets its own registry. Prints its port on stdout once it listens, then serves until killed.
+profile gets its own registry; --registry names a real one (a local docker-registry) for an account, and --password
+fixes the password every token carries, so that its htpasswd accepts the logins. Prints its port on stdout once it
+listens, then serves until killed.
 """
 import argparse, base64, hashlib, json, re, secrets, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
