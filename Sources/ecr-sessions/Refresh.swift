@@ -33,6 +33,11 @@ extension Root {
                     printLoginResult(result, now: context.clock.now(), quiet: quiet)
                 }
             }
+            for entry in report.plan.entries {
+                let expiry = entry.expiresAt.map { "expires \(relative($0, to: report.plan.now))" } ?? "no token"
+                let failures = entry.failures == 0 ? "" : ", \(entry.failures) failures in a row"
+                logger.debug("\(entry.job): \(expiry), due \(relative(entry.dueAt, to: report.plan.now))\(failures)")
+            }
             let tried = report.login?.results.count ?? 0
             logger.debug("\(report.plan.due.count) due, \(tried) tried, in \(seconds(since: started))")
             if let holder = report.heldBy {
