@@ -20,7 +20,8 @@ import Testing
             let key = AWSCredentials(
                 accessKeyID: "AKIAPROGRESS0000000\(index)", secretAccessKey: "secret-of-progress-\(index)")
             if profile != "stranger" { ecr.register(key, account: "30000000000\(index)") }
-            credentials += "[\(profile)]\naws_access_key_id = \(key.accessKeyID)\n"
+            credentials +=
+                "[\(profile)]\naws_access_key_id = \(key.accessKeyID)\n"
                 + "aws_secret_access_key = \(key.secretAccessKey)\nregion = eu-west-1\n"
         }
         try sandbox.write(".aws/credentials", credentials)
@@ -110,6 +111,38 @@ import Testing
         let result = try sandbox.run("status", "-q", "-v")
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.hasPrefix("error: Use --quiet or --verbose, not both."), "\(result)")
+    }
+
+    @Test func theDaemonLogsToStderrWithATimestampOnEveryLine() async throws {
+        defer { cleanUp() }
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: CLISandbox.executable)
+        daemon.arguments = ["daemon"]
+        daemon.environment = sandbox.environment
+        let output = Pipe()
+        let errors = Pipe()
+        daemon.standardOutput = output
+        daemon.standardError = errors
+        try daemon.run()
+        let deadline = Date().addingTimeInterval(30)
+        while ecr.lastToken(account: "300000000003", region: "eu-west-1") == nil && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(daemon.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(10)
+        while daemon.isRunning && Date() < stopBy { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!daemon.isRunning, "the daemon stops within 10 s of SIGTERM")
+        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(output.fileHandleForReading.readDataToEndOfFile().isEmpty, "stdout is for results, not the log")
+        let lines = log.split(separator: "\n")
+        let stamped = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (error: |warning: )?[a-z]/
+        #expect(lines.count >= 4 && lines.allSatisfy { $0.contains(stamped) }, "\(log)")
+        #expect(lines.contains { $0.contains("Z error: profile 'stranger' (eu-west-1): ") }, "\(log)")
+        #expect(lines.contains { $0.contains("Z renewed 300000000000.dkr.ecr.eu-west-1.amazonaws.com") }, "\(log)")
+        #expect(log.hasSuffix(" stopped\n"), "\(log)")
+        expectNoSecret(log)
     }
 
     /// Every command takes both flags, so scripts can pass them uniformly.
