@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""A fake ECR GetAuthorizationToken endpoint for scripts/benchmark (loopback only, no signature checks).
+"""A fake ECR GetAuthorizationToken endpoint for scripts/benchmark and scripts/demo (loopback, no signature checks).
 
 Answers every POST with one 12-hour token in ECR's JSON 1.1 shape. The account is derived from the access key in
 the SigV4 Authorization header (its trailing digits, else a hash), the region from its credential scope, so every
-profile gets its own registry. Prints its port on stdout once it listens, then serves until killed.
+profile gets its own registry; --registry names a real one (a local docker-registry) for an account, and --password
+fixes the password every token carries, so that its htpasswd accepts the logins. Prints its port on stdout once it
+listens, then serves until killed.
 """
 import argparse, base64, hashlib, json, re, secrets, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,11 +43,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.latency:
             time.sleep(self.server.latency)
         access_key, region = match.groups()
-        password = secrets.token_urlsafe(24)
+        account = account_for(access_key)
+        password = self.server.password or secrets.token_urlsafe(24)
         self.answer(200, {"authorizationData": [{
             "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
             "expiresAt": round(time.time() + 12 * 3600, 3),
-            "proxyEndpoint": f"https://{account_for(access_key)}.dkr.ecr.{region}.amazonaws.com",
+            "proxyEndpoint": self.server.registries.get(account, f"https://{account}.dkr.ecr.{region}.amazonaws.com"),
         }]})
 
     def answer(self, status, body):
@@ -64,11 +67,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--latency-ms", type=float, default=0, help="fixed delay before each answer")
+    parser.add_argument("--registry", action="append", default=[], metavar="ACCOUNT=URL",
+                        help="the proxyEndpoint for ACCOUNT's tokens, e.g. a local registry (scripts/demo)")
+    parser.add_argument("--password", help="the password in every token (default: a random one per token)")
     args = parser.parse_args()
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.latency = args.latency_ms / 1000
+    server.registries = dict(entry.split("=", 1) for entry in args.registry)
+    server.password = args.password
     server.requests, server.connections, server.lock = 0, 0, threading.Lock()
     print(server.server_address[1], flush=True)
     server.serve_forever()

@@ -38,16 +38,18 @@ extension Root.Accounts {
                         : "No profile in the AWS config or credentials files yields credentials. Run: aws configure")
                 return
             }
-            let now = context.clock.now()
+            let progress = LoginProgress(
+                total: accounts.flatMap(\.jobs).count, output: options.output, now: context.clock.now())
             // Only a person at a terminal can type an MFA code; anywhere else such a role fails with its reason.
             // Past this point some registries may already be logged in: a failure is exit 1, never 2.
             let report = try await afterChanges {
                 try await action.run(
-                    accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive()
+                    accounts, concurrency: concurrency, mfaPrompt: progress.pausing(TerminalMFAPrompt.ifInteractive())
                 ) { result in
-                    printLoginResult(result, now: now, quiet: false)
+                    progress.record(result)
                 }
             }
+            progress.finish()
             printLoginProblems(report)
             if !report.succeeded { throw ExitCode(1) }
         }

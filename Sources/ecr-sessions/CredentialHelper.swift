@@ -54,6 +54,8 @@ extension Root.CredentialHelper {
             commandName: "get",
             abstract: "Print the credentials for the server URL read on stdin.")
 
+        @OptionGroup var output: OutputOptions
+
         func run() async throws {
             let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
             let found = try await Root.CredentialHelper.answer { try await $0.get(serverURL) }
@@ -67,6 +69,8 @@ extension Root.CredentialHelper {
             commandName: "store",
             abstract: "Accept credentials from docker login, without effect (see credential-helper --help).")
 
+        @OptionGroup var output: OutputOptions
+
         func run() throws {
             // Read what docker sends, so it never sees a closed pipe; ecr-sessions keeps its own logins.
             _ = Root.CredentialHelper.readStandardInput()
@@ -77,6 +81,8 @@ extension Root.CredentialHelper {
         static let configuration = CommandConfiguration(
             commandName: "erase",
             abstract: "Log out of the server URL read on stdin, if ecr-sessions manages it.")
+
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
@@ -90,6 +96,8 @@ extension Root.CredentialHelper {
             commandName: "list",
             abstract: "Print every registry ecr-sessions answers for, as {server URL: user name}.")
 
+        @OptionGroup var output: OutputOptions
+
         func run() async throws {
             print(json(try await Root.CredentialHelper.answer { try $0.list() }))
         }
@@ -102,6 +110,8 @@ extension Root.CredentialHelper {
 
         @Option(name: .long, help: ArgumentHelp("Where to put the link (default: ~/.local/bin).", valueName: "dir"))
         var dir: String?
+
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let environment = Environment.current

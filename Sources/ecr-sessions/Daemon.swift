@@ -1,6 +1,7 @@
 import ArgumentParser
 import ECRSessions
 import Foundation
+import Logging
 
 extension Root {
     struct Daemon: AsyncParsableCommand {
@@ -19,50 +20,47 @@ extension Root {
             let context = try options.context()
             // A bad configuration or cache is exit 2 before the daemon starts.
             try Actions.Refresh(context).check()
+            let clock = context.clock
+            let logger = options.output.logger(timestamps: { clock.now() })
             let daemon = RefreshDaemon(context: context) { event in
-                log(event, now: context.clock.now())
+                log(event, to: logger, now: clock.now())
             }
             let signals = ProcessSignal.events()
-            log("started (pid \(ProcessInfo.processInfo.processIdentifier))", now: context.clock.now())
+            logger.info("started (pid \(ProcessInfo.processInfo.processIdentifier))")
             await daemon.run(handling: signals)
         }
     }
 }
 
-private func log(_ text: String, now: Date) {
-    // Written straight to the descriptor: print() buffers when stdout is a file or journald's pipe.
-    FileHandle.standardOutput.write(Data("\(now.iso8601) \(text)\n".utf8))
-}
-
-private func log(_ event: DaemonEvent, now: Date) {
+/// The daemon's log: on stderr (journald and `kubectl logs` read it), unbuffered, a UTC timestamp on every line.
+private func log(_ event: DaemonEvent, to logger: Logger, now: Date) {
     switch event {
     case .pass(let reason, let report):
         if let holder = report.heldBy {
-            log("another refresh is running\(holder.pid.map { " (pid \($0))" } ?? ""); waiting", now: now)
+            logger.info("another refresh is running\(holder.pid.map { " (pid \($0))" } ?? ""); waiting")
             return
         }
         for result in report.login?.results ?? [] {
             if let error = result.error {
-                log("error: \(result.job): \(error)", now: now)
+                logger.error("\(result.job): \(error)")
             } else {
                 for login in result.logins {
-                    log(
-                        "renewed \(login.registry) (profile \(login.profile)), expires \(login.expiresAt.iso8601)",
-                        now: now)
+                    logger.info(
+                        "renewed \(login.registry) (profile \(login.profile)), expires \(login.expiresAt.iso8601)")
                 }
             }
         }
-        for problem in report.endangered { log("error: \(problem)", now: now) }
+        for problem in report.endangered { logger.error("\(problem)") }
         for host in report.repaired {
-            log("rewrote the login for \(host): a registry config file had lost it", now: now)
+            logger.info("rewrote the login for \(host): a registry config file had lost it")
         }
-        for failure in report.targetErrors { log("error: \(failure)", now: now) }
-        if let problem = report.metricsError { log("warning: \(problem)", now: now) }
+        for failure in report.targetErrors { logger.error("\(failure)") }
+        if let problem = report.metricsError { logger.warning("\(problem)") }
         let next = report.nextDue.map { "next renewal \(relative($0, to: now))" } ?? "nothing scheduled"
-        log("pass (\(reason.rawValue)): \(report.plan.due.count) due; \(next)", now: now)
+        logger.info("pass (\(reason.rawValue)): \(report.plan.due.count) due; \(next)")
     case .failed(let reason, let error):
-        log("pass (\(reason.rawValue)) failed: \(error); retrying in 1m", now: now)
+        logger.error("pass (\(reason.rawValue)) failed: \(error); retrying in 1m")
     case .stopped:
-        log("stopped", now: now)
+        logger.info("stopped")
     }
 }

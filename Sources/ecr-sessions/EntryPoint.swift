@@ -21,6 +21,8 @@ struct Root: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "version", abstract: "Print the version of ecr-sessions.")
 
+        @OptionGroup var output: OutputOptions
+
         func run() {
             print(ECRSessionsVersion.current)
         }

@@ -14,6 +14,8 @@ extension Root {
         @Option(name: .long, help: "The region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's).")
         var region: String?
 
+        @OptionGroup var output: OutputOptions
+
         func run() async throws {
             let context = try ActionContext.live(cacheRecovered: printCacheRecovery)
             print(try await Actions.LoginPassword(context).run(profile: profile, region: region))

@@ -18,6 +18,8 @@ extension Root {
                 See deploy/kubelet-credential-provider-config.yaml for the kubelet's side.
                 """)
 
+        @OptionGroup var output: OutputOptions
+
         func run() async throws {
             let request = FileHandle.standardInput.readDataToEndOfFile()
             do {

@@ -17,9 +17,6 @@ extension Root {
         @Flag(name: .long, help: "Renew every registry now, whatever is due.")
         var force = false
 
-        @Flag(name: .shortAndLong, help: "Print nothing unless something is wrong.")
-        var quiet = false
-
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
@@ -27,13 +24,22 @@ extension Root {
             let refresh = Actions.Refresh(context)
             // Everything a bad configuration breaks is read first: that is exit 2, with nothing changed.
             try refresh.check()
-            let quiet = quiet
+            let quiet = options.output.quiet
+            let logger = options.output.logger()
+            let started = ContinuousClock.now
             // Past this point some registries may have been renewed: a failure is exit 1, never 2.
             let report = try await afterChanges {
                 try await refresh.run(force: force) { result in
                     printLoginResult(result, now: context.clock.now(), quiet: quiet)
                 }
             }
+            for entry in report.plan.entries {
+                let expiry = entry.expiresAt.map { "expires \(relative($0, to: report.plan.now))" } ?? "no token"
+                let failures = entry.failures == 0 ? "" : ", \(entry.failures) failures in a row"
+                logger.debug("\(entry.job): \(expiry), due \(relative(entry.dueAt, to: report.plan.now))\(failures)")
+            }
+            let tried = report.login?.results.count ?? 0
+            logger.debug("\(report.plan.due.count) due, \(tried) tried, in \(seconds(since: started))")
             if let holder = report.heldBy {
                 if !quiet {
                     print(

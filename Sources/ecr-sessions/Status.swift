@@ -37,6 +37,8 @@ extension Root {
         @Option(name: .long, help: "Colour the states: auto (on a terminal, unless NO_COLOR is set), always, never.")
         var color: ColorChoice = .auto
 
+        @OptionGroup var output: OutputOptions
+
         func validate() throws {
             if [json, prometheus, check].count(where: { $0 }) > 1 {
                 throw ValidationError("Use one of --json, --prometheus and --check.")

@@ -18,6 +18,8 @@ struct TimerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The config file the timer's refresh should use.", valueName: "file"))
     var config: String?
 
+    @OptionGroup var output: OutputOptions
+
     func timer() -> RefreshTimer {
         RefreshTimer.forThisExecutable(configPath: config, environment: .current)
     }
