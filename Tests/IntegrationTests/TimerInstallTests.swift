@@ -79,6 +79,27 @@ import Testing
                 atPath: sandbox.home.path + "/.config/systemd/user/ecr-sessions-refresh.timer"))
     }
 
+    @Test func withoutAUserSessionUninstallStillRemovesTheUnitsAndTheirLink() throws {
+        defer { sandbox.remove() }
+        let units = sandbox.home.path + "/.config/systemd/user"
+        #expect(try sandbox.run("timer", "install").status == 0)
+        // What `systemctl --user enable` leaves, which no `disable` can remove without a bus.
+        try FileManager.default.createDirectory(
+            atPath: units + "/timers.target.wants", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: units + "/timers.target.wants/ecr-sessions-refresh.timer",
+            withDestinationPath: units + "/ecr-sessions-refresh.timer")
+        try sandbox.write("systemctl.fail", "")
+        let uninstall = try sandbox.run("timer", "uninstall")
+        #expect(uninstall.status == 0, "\(uninstall)")
+        #expect(uninstall.stderr.contains("Failed to connect to bus"), "\(uninstall)")
+        #expect(uninstall.stderr.contains("removed anyway"), "\(uninstall)")
+        let leftovers = ["ecr-sessions-refresh.timer", "ecr-sessions-refresh.service"]
+        for unit in leftovers + ["timers.target.wants/ecr-sessions-refresh.timer"] {
+            #expect((try? FileManager.default.attributesOfItem(atPath: units + "/" + unit)) == nil, "\(unit)")
+        }
+    }
+
     @Test func cronLineIsAddedOnceKeepsOtherLinesAndIsRemoved() throws {
         defer { sandbox.remove() }
         try sandbox.write("crontab.txt", "MAILTO=ops@example.com\n0 3 * * * /usr/bin/backup\n")

@@ -42,6 +42,24 @@ extension RefreshTimer {
         try editCrontab { crontab(removingFrom: $0) }
     }
 
+    /// Whether the systemd timer unit is in place.
+    public var hasSystemdUnits: Bool {
+        FileSystem.exists("\(systemdDirectory)/\(Self.unitName).timer")
+    }
+
+    /// The installed service unit's text; nil when there is none.
+    public var installedServiceUnit: String? {
+        (try? FileSystem.contents(atPath: "\(systemdDirectory)/\(Self.unitName).service"))?
+            .map { String(decoding: $0.data, as: UTF8.self) }
+    }
+
+    /// Whether the user's crontab holds an ecr-sessions line; nil when there is no `crontab` command to ask.
+    public func isInCrontab() -> Bool? {
+        guard let crontab = program("crontab") else { return nil }
+        let list = run(crontab, ["-l"])
+        return list.status == 0 && list.stdout.split(separator: "\n").contains { $0.hasSuffix(Self.cronMarker) }
+    }
+
     // MARK: - Running the commands
 
     /// Runs `systemctl --user` with `first`, then `second`.
