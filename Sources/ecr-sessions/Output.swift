@@ -55,6 +55,17 @@ func printLoginResult(_ result: LoginResult, now: Date, quiet: Bool) {
     }
 }
 
+/// `Login Succeeded` for each registry of `report` that every target was given; the others failed (their target's
+/// error is printed with the problems), so saying they succeeded would be false.
+func printLoginsWritten(_ report: LoginReport, now: Date) {
+    for result in report.results {
+        var written = result
+        written.logins.removeAll { report.failedHosts[$0.registry] != nil }
+        written.error = nil
+        printLoginResult(written, now: now, quiet: false)
+    }
+}
+
 /// What went wrong around the logins: accounts that cannot be logged in, credential stores that shadow our entries,
 /// files that could not be written.
 func printLoginProblems(_ report: LoginReport, includingTargetErrors: Bool = true) {

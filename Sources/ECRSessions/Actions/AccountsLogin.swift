@@ -9,6 +9,8 @@ public struct LoginReport: Sendable {
     public var notices: [String]
     /// Targets that could not be written, with the reason (each is left as it was).
     public var targetErrors: [TargetError]
+    /// Registry hosts that some target could not be given, with that target's error: not logged in there.
+    public var failedHosts: [String: TargetError] = [:]
 
     /// True when every requested account is logged in and every target written.
     public var succeeded: Bool {
@@ -52,6 +54,12 @@ extension Actions {
                 guard fromConfigFile, result.error != nil, let origin = origins[result.job] else { return result }
                 var annotated = result
                 annotated.error?.origin = origin
+                // The AWS CLI's advice (--profile, AWS_PROFILE) means nothing here: the [account] names the profile.
+                if case .profileNotFound(let profile, let files) = result.error?.underlying as? AWSConfigError {
+                    annotated.error?.underlying = ConfigurationError(
+                        "profile '\(profile)' is not defined in \(files.joined(separator: " or ")); add it there, or "
+                            + "name another in this [account]'s 'profile = ...'")
+                }
                 return annotated
             }
             // Tokens reach the targets in batches while the other jobs run, so a slow account delays only itself
@@ -77,7 +85,7 @@ extension Actions {
             let written = try batches.finish()
             return LoginReport(
                 results: results, skipped: accounts.filter { $0.problem != nil && $0.isEnabled },
-                notices: written.notices, targetErrors: written.errors)
+                notices: written.notices, targetErrors: written.errors, failedHosts: written.failedHosts)
         }
 
         /// A token that reached the cache but not a target the tools read is no login at all: record it as a failed
