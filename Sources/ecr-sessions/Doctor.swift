@@ -11,7 +11,8 @@ extension Root {
                 + "private, not hidden by credsStore or credHelpers), the cache, the timer and its last run, and "
                 + "docker-credential-ecr-sessions on PATH. Exit status: 0 when every check passes, 1 otherwise.")
 
-        @Flag(name: .long, help: "Also resolve each account's credentials and ask ECR for a token (nothing is written).")
+        @Flag(
+            name: .long, help: "Also resolve each account's credentials and ask ECR for a token (nothing is written).")
         var online = false
 
         @OptionGroup var options: GlobalOptions

@@ -67,7 +67,8 @@ import Testing
         #expect(store?.contains("remove credsStore") == true, "\(doctor)")
         let timer = problem(doctor.stdout, "is installed, but no refresh has run")
         #expect(timer?.contains("systemctl --user status ecr-sessions-refresh.timer") == true, "\(doctor)")
-        let skew = problem(doctor.stdout, "clock is 3600s behind 127.0.0.1's")
+        let skew =
+            problem(doctor.stdout, "clock is 3600s behind 127.0.0.1's")
             ?? problem(doctor.stdout, "clock is 3599s behind 127.0.0.1's")
         #expect(skew?.contains("timedatectl set-ntp true") == true, "\(doctor)")
         #expect(doctor.stdout.contains("ok  endpoints: 127.0.0.1: answered (HTTP 404) for eu-west-1"), "\(doctor)")

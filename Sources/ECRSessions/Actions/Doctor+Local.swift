@@ -9,13 +9,16 @@ extension Actions.Doctor {
         case .docker:
             return environment["DOCKER_CONFIG"] != nil ? "docker reads it, as DOCKER_CONFIG says" : "docker's default"
         case .containers:
-            if environment["REGISTRY_AUTH_FILE"] != nil { return "podman and skopeo read it, as REGISTRY_AUTH_FILE says" }
+            if environment["REGISTRY_AUTH_FILE"] != nil {
+                return "podman and skopeo read it, as REGISTRY_AUTH_FILE says"
+            }
             if environment["XDG_RUNTIME_DIR"] != nil {
                 return "podman and skopeo read it, in XDG_RUNTIME_DIR (REGISTRY_AUTH_FILE is not set)"
             }
             return "podman and skopeo read it (neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set)"
         case .helm:
-            return environment["HELM_REGISTRY_CONFIG"] != nil ? "helm reads it, as HELM_REGISTRY_CONFIG says" : "helm's default"
+            return environment["HELM_REGISTRY_CONFIG"] != nil
+                ? "helm reads it, as HELM_REGISTRY_CONFIG says" : "helm's default"
         default:
             return "\(target)'s file"
         }
@@ -96,7 +99,7 @@ extension Actions.Doctor {
                 findings.append(
                     DoctorFinding(
                         .targets, path, .problem,
-                        "credHelpers['\(host)'] = '\(helper)': docker-credential-\(helper) answers instead of the login",
+                        "credHelpers['\(host)'] = '\(helper)': docker-credential-\(helper) answers, not the login",
                         fix: "remove that entry, or set it to '\(ours)'"))
             }
         }
@@ -147,7 +150,8 @@ extension Actions.Doctor {
                     ? DoctorFinding(.cache, path, .ok, "\(attempts.count) registries' last logins succeeded")
                     : DoctorFinding(
                         .cache, path, .problem,
-                        "the last login of \(failed.map { "\($0.profile) \($0.region)" }.joined(separator: ", ")) failed",
+                        "the last login failed for "
+                            + failed.map { "\($0.profile) \($0.region)" }.joined(separator: ", "),
                         fix: "`ecr-sessions status` shows why"))
         }
         return (findings, cache)

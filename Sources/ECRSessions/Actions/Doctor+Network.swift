@@ -57,8 +57,10 @@ extension Actions.Doctor {
                 findings.append(
                     DoctorFinding(.endpoints, host, .ok, "answered (HTTP \(response.status)) for \(endpoint.region)"))
                 if clock == nil {
-                    clock = clockFinding(response, host: host, ourTime: sentAt.addingTimeInterval(
-                        answeredAt.timeIntervalSince(sentAt) / 2))
+                    clock = clockFinding(
+                        response, host: host,
+                        ourTime: sentAt.addingTimeInterval(
+                            answeredAt.timeIntervalSince(sentAt) / 2))
                 }
             } catch {
                 findings.append(
