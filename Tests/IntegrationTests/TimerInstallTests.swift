@@ -100,6 +100,36 @@ import Testing
         }
     }
 
+    @Test func installCopiesTheBinaryLinksTheHelperAndRepointsTheTimer() throws {
+        defer { sandbox.remove() }
+        let prefix = sandbox.home.path + "/my prefix"
+        let units = sandbox.home.path + "/.config/systemd/user"
+        try sandbox.write("crontab.txt", "0 3 * * * /usr/bin/backup\n")
+        // Timers installed by the build folder's binary, as the old Quick start left them.
+        #expect(try sandbox.run("timer", "install").status == 0)
+        #expect(try sandbox.run("timer", "install", "--cron", "--config", "~/ecr.config").status == 0)
+
+        let install = try sandbox.run("install", "--prefix", prefix)
+        #expect(install.status == 0, "\(install)")
+        let installed = prefix + "/bin/ecr-sessions"
+        #expect(FileManager.default.contentsEqual(atPath: installed, andPath: CLISandbox.executable))
+        #expect(FileManager.default.isExecutableFile(atPath: installed))
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: prefix + "/bin/docker-credential-ecr-sessions")
+                == installed)
+        let service = try String(contentsOfFile: units + "/ecr-sessions-refresh.service", encoding: .utf8)
+        #expect(service.contains("ExecStart='\(installed)' refresh --quiet\n"), "\(service)")
+        let crontab = try sandbox.read("crontab.txt")
+        #expect(crontab.hasPrefix("0 3 * * * /usr/bin/backup\n"), "\(crontab)")
+        #expect(
+            crontab.contains("*/5 * * * * '\(installed)' refresh --quiet --config \(sandbox.home.path)/ecr.config"),
+            "\(crontab)")
+        #expect(install.stderr.contains("is not on PATH"), "\(install)")
+
+        let again = try sandbox.run("install", "--prefix", prefix)
+        #expect(again.status == 0 && again.stdout.contains("is up to date") && !again.stdout.contains("Pointed"))
+    }
+
     @Test func cronLineIsAddedOnceKeepsOtherLinesAndIsRemoved() throws {
         defer { sandbox.remove() }
         try sandbox.write("crontab.txt", "MAILTO=ops@example.com\n0 3 * * * /usr/bin/backup\n")

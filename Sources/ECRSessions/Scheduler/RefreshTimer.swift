@@ -33,7 +33,7 @@ public struct RefreshTimer: Sendable {
             .map(quoted).joined(separator: " ")
     }
 
-    private func quoted(_ word: String) -> String {
+    func quoted(_ word: String) -> String {
         word.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:@,".contains($0) }
             ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
