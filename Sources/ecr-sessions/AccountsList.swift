@@ -26,18 +26,13 @@ extension Root.Accounts {
                 ]
             }
             print(table(["ACCOUNT", "PROFILE", "REGIONS", "CREDENTIALS", "FROM", "NOTE"], rows))
-            // An account that cannot be logged in as configured fails every login: the exit status says so too.
-            let broken = accounts.filter { $0.isEnabled && !note($0, profiles: profiles).isEmpty }
-            if !broken.isEmpty {
-                printError("error: \(broken.count) of \(accounts.count) accounts cannot be logged in; see NOTE")
-                throw ExitCode(1)
-            }
         }
 
         /// Why the account cannot be logged in, or nothing: its problem, or a profile the AWS files do not define.
         private func note(_ account: Account, profiles: [String: AWSSettingsBlock]) -> String {
             if let problem = account.problem { return problem }
-            guard account.credentialSource == nil, profiles[account.profile] == nil,
+            // `default` may come from the environment's keys or web identity, as in the SDKs, without a section.
+            guard account.credentialSource == nil, profiles[account.profile] == nil, account.profile != "default",
                 !AmbientSource.isAmbientProfile(account.profile)
             else { return "" }
             return "profile '\(account.profile)' is not in the AWS config or credentials files: add it there, or "

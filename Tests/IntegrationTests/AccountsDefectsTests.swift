@@ -49,10 +49,10 @@ import Testing
             ".config/ecr-sessions/config",
             "[account dev]\nprofile = dev\n\n[account typo]\nprofile = nope\nregions = eu-west-1\n")
         let list = try sandbox.run("accounts", "list")
-        #expect(list.status == 1, "\(list)")
+        // Still exit 0: listing is also how a config is checked where its profiles live elsewhere (a cluster).
+        #expect(list.status == 0, "\(list)")
         let row = try #require(list.stdout.split(separator: "\n").first { $0.hasPrefix("typo ") })
         #expect(row.contains("profile 'nope' is not in the AWS config or credentials files"), "\(list)")
-        #expect(list.stderr.contains("1 of 2 accounts cannot be logged in"), "\(list)")
 
         let login = try sandbox.run("accounts", "login", "--all")
         #expect(login.status == 1, "\(login)")
