@@ -41,15 +41,13 @@ extension Root.Accounts {
             let now = context.clock.now()
             // Only a person at a terminal can type an MFA code; anywhere else such a role fails with its reason.
             // Past this point some registries may already be logged in: a failure is exit 1, never 2. Errors are
-            // told as they come; a success only once its registry is written into every target.
+            // told as they come; a success once its registry is written into every target (within a quarter second).
             let report = try await afterChanges {
                 try await action.run(
-                    accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive()
-                ) { result in
-                    printLoginResult(result, now: now, quiet: true)
-                }
+                    accounts, concurrency: concurrency, mfaPrompt: TerminalMFAPrompt.ifInteractive(),
+                    progress: { result in printLoginResult(result, now: now, quiet: true) },
+                    written: { results, failed in printLoginsWritten(results, failedHosts: failed, now: now) })
             }
-            printLoginsWritten(report, now: now)
             printLoginProblems(report)
             if !report.succeeded { throw ExitCode(1) }
         }

@@ -55,12 +55,12 @@ func printLoginResult(_ result: LoginResult, now: Date, quiet: Bool) {
     }
 }
 
-/// `Login Succeeded` for each registry of `report` that every target was given; the others failed (their target's
+/// `Login Succeeded` for each registry of `results` that every target was given; the others failed (their target's
 /// error is printed with the problems), so saying they succeeded would be false.
-func printLoginsWritten(_ report: LoginReport, now: Date) {
-    for result in report.results {
+func printLoginsWritten(_ results: [LoginResult], failedHosts: [String: TargetError], now: Date) {
+    for result in results {
         var written = result
-        written.logins.removeAll { report.failedHosts[$0.registry] != nil }
+        written.logins.removeAll { failedHosts[$0.registry] != nil }
         written.error = nil
         printLoginResult(written, now: now, quiet: false)
     }

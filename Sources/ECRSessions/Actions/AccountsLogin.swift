@@ -38,11 +38,15 @@ extension Actions {
 
         /// Logs `accounts` in now (only the `selected` jobs, when given), concurrently (`concurrency`, else the
         /// config file's), and writes every fresh token into each account's targets. `progress` sees each result as
-        /// soon as it is known. A role with `mfa_serial` asks `mfaPrompt` for a code when it has no valid session;
-        /// with no prompt (refresh, daemon, no terminal) it fails with a clear error.
+        /// soon as it is known; `written` sees each batch of results with logins once its targets are written, with
+        /// the hosts some target could not be given. A role with `mfa_serial` asks `mfaPrompt` for a code when it
+        /// has no valid session; with no prompt (refresh, daemon, no terminal) it fails with a clear error.
         public func run(
             _ accounts: [Account], concurrency: Int? = nil, only selected: Set<LoginJob>? = nil,
-            mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in }
+            mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in },
+            written: @escaping @Sendable (_ results: [LoginResult], _ failedHosts: [String: TargetError]) -> Void = {
+                _, _ in
+            }
         ) async throws -> LoginReport {
             let settings = try context.settings()
             let runner = try context.loginRunner(concurrency: concurrency, mfaPrompt: mfaPrompt)
@@ -66,7 +70,10 @@ extension Actions {
             // and a run stopped early keeps what it finished; a batch still costs one rewrite per target.
             let batches = WriteBatches(
                 writer: TargetWriter(context: context, settings: settings), accounts: accounts,
-                record: { (failed, results) throws(CacheError) in try recordWriteFailures(failed, results: results) })
+                record: { (failed, results) throws(CacheError) in
+                    written(results, failed)
+                    try recordWriteFailures(failed, results: results)
+                })
             let results = await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
