@@ -10,7 +10,9 @@ extension Root.Accounts {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let accounts = try options.context().accounts()
+            let context = try options.context()
+            let accounts = try context.accounts()
+            let profiles = try context.awsProfiles().profiles
             guard !accounts.isEmpty else {
                 print("No profile in the AWS config or credentials files yields credentials. Run: aws configure")
                 return
@@ -20,10 +22,21 @@ extension Root.Accounts {
                     account.name, account.profile,
                     account.isPublic ? "ECR Public" : account.regions.joined(separator: " "),
                     account.credentialSource?.rawValue ?? "-", account.origin,
-                    account.isEnabled ? account.problem ?? "" : "disabled",
+                    account.isEnabled ? note(account, profiles: profiles) : "disabled",
                 ]
             }
             print(table(["ACCOUNT", "PROFILE", "REGIONS", "CREDENTIALS", "FROM", "NOTE"], rows))
+        }
+
+        /// Why the account cannot be logged in, or nothing: its problem, or a profile the AWS files do not define.
+        private func note(_ account: Account, profiles: [String: AWSSettingsBlock]) -> String {
+            if let problem = account.problem { return problem }
+            // `default` may come from the environment's keys or web identity, as in the SDKs, without a section.
+            guard account.credentialSource == nil, profiles[account.profile] == nil, account.profile != "default",
+                !AmbientSource.isAmbientProfile(account.profile)
+            else { return "" }
+            return "profile '\(account.profile)' is not in the AWS config or credentials files: add it there, or "
+                + "name another in 'profile = ...' of [account \(account.name)]"
         }
     }
 }

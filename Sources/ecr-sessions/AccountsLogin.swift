@@ -41,13 +41,13 @@ extension Root.Accounts {
             let progress = LoginProgress(
                 total: accounts.flatMap(\.jobs).count, output: options.output, now: context.clock.now())
             // Only a person at a terminal can type an MFA code; anywhere else such a role fails with its reason.
-            // Past this point some registries may already be logged in: a failure is exit 1, never 2.
+            // Past this point some registries may already be logged in: a failure is exit 1, never 2. Errors are
+            // told as they come; a success once its registry is written into every target (within a quarter second).
             let report = try await afterChanges {
                 try await action.run(
-                    accounts, concurrency: concurrency, mfaPrompt: progress.pausing(TerminalMFAPrompt.ifInteractive())
-                ) { result in
-                    progress.record(result)
-                }
+                    accounts, concurrency: concurrency, mfaPrompt: progress.pausing(TerminalMFAPrompt.ifInteractive()),
+                    progress: { result in progress.record(result) },
+                    written: { results, failed in progress.recordWritten(results, failedHosts: failed) })
             }
             progress.finish()
             printLoginProblems(report)

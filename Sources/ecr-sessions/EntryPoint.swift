@@ -12,7 +12,7 @@ struct Root: AsyncParsableCommand {
         version: ECRSessionsVersion.current,
         subcommands: [
             Accounts.self, Refresh.self, Daemon.self, Status.self, GetLoginPassword.self, Login.self, Logout.self,
-            CredentialHelper.self, KubeletCredentialProvider.self, Timer.self, Version.self,
+            CredentialHelper.self, KubeletCredentialProvider.self, Doctor.self, Install.self, Timer.self, Version.self,
         ]
     )
 

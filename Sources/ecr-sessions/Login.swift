@@ -3,7 +3,7 @@ import ECRSessions
 import Foundation
 
 extension Root {
-    struct Login: ParsableCommand {
+    struct Login: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "login",
             abstract: "Log in to a user/password registry (Docker Hub and others) in every target file.",
@@ -17,6 +17,9 @@ extension Root {
         @Flag(name: .long, help: "Read the password (or access token) from stdin.")
         var passwordStdin = false
 
+        @Flag(name: .long, help: "Write the login without first checking it with the registry's /v2/.")
+        var noVerify = false
+
         @Argument(help: "The registry, e.g. ghcr.io; Docker Hub is docker.io.")
         var registry = "docker.io"
 
@@ -29,7 +32,7 @@ extension Root {
             if username.isEmpty { throw ValidationError("--username must not be empty.") }
         }
 
-        func run() throws {
+        func run() async throws {
             let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             // As docker does: one trailing line break (from echo or a file) is not part of the password.
             let password =
@@ -38,8 +41,10 @@ extension Root {
                 : input.hasSuffix("\n")
                     ? String(input.dropLast()) : input
             guard !password.isEmpty else { throw ConfigurationError("stdin held no password.") }
-            let report = try Actions.UserLogin(options.context()).run(
-                registry: registry, username: username, password: password)
+            let action = Actions.UserLogin(try options.context())
+            // As docker login does: a wrong password is refused before anything is written.
+            if !noVerify { try await action.verify(registry: registry, username: username, password: password) }
+            let report = try action.run(registry: registry, username: username, password: password)
             for notice in report.notices { printError("warning: \(notice)") }
             for failure in report.targetErrors { printError("error: \(failure)") }
             guard report.targetErrors.isEmpty else { throw ExitCode(1) }

@@ -87,6 +87,17 @@ func printLoginResult(_ result: LoginResult, now: Date, quiet: Bool) {
     }
 }
 
+/// `Login Succeeded` for each registry of `results` that every target was given; the others failed (their target's
+/// error is printed with the problems), so saying they succeeded would be false.
+func printLoginsWritten(_ results: [LoginResult], failedHosts: [String: TargetError], now: Date) {
+    for result in results {
+        var written = result
+        written.logins.removeAll { failedHosts[$0.registry] != nil }
+        written.error = nil
+        printLoginResult(written, now: now, quiet: false)
+    }
+}
+
 /// What went wrong around the logins: accounts that cannot be logged in, credential stores that shadow our entries,
 /// files that could not be written.
 func printLoginProblems(_ report: LoginReport, includingTargetErrors: Bool = true) {
@@ -143,8 +154,16 @@ final class LoginProgress: Sendable {
             redraw(counts) {
                 logger.debug(
                     "\(result.job): \(registries(result.logins.count)), answered after \(seconds(since: started))")
-                printLoginResult(result, now: now, quiet: quiet)
+                printLoginResult(result, now: now, quiet: true)  // its error now; success once written
             }
+        }
+    }
+
+    /// Says `Login Succeeded` for the registries of `results` that every target got.
+    func recordWritten(_ results: [LoginResult], failedHosts: [String: TargetError]) {
+        guard !quiet else { return }
+        counts.withLock { counts in
+            redraw(counts) { printLoginsWritten(results, failedHosts: failedHosts, now: now) }
         }
     }
 

@@ -66,7 +66,13 @@ extension Root.Timer {
                 try editCrontab(adding: false, timer: timer)
                 return
             }
-            try report { () throws(TimerError) in try timer.disableSystemdTimer() }
+            // Without a user bus (a container, an ssh session without lingering) nothing can be stopped, and nothing
+            // runs the timer either: its files are still removed, so that none is left behind.
+            do {
+                try report { () throws(TimerError) in try timer.disableSystemdTimer() }
+            } catch {
+                printError("warning: the timer could not be stopped; its unit files are removed anyway")
+            }
             let removed: [String]
             do {
                 removed = try timer.removeSystemdUnits()

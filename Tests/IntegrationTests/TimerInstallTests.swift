@@ -79,6 +79,57 @@ import Testing
                 atPath: sandbox.home.path + "/.config/systemd/user/ecr-sessions-refresh.timer"))
     }
 
+    @Test func withoutAUserSessionUninstallStillRemovesTheUnitsAndTheirLink() throws {
+        defer { sandbox.remove() }
+        let units = sandbox.home.path + "/.config/systemd/user"
+        #expect(try sandbox.run("timer", "install").status == 0)
+        // What `systemctl --user enable` leaves, which no `disable` can remove without a bus.
+        try FileManager.default.createDirectory(
+            atPath: units + "/timers.target.wants", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: units + "/timers.target.wants/ecr-sessions-refresh.timer",
+            withDestinationPath: units + "/ecr-sessions-refresh.timer")
+        try sandbox.write("systemctl.fail", "")
+        let uninstall = try sandbox.run("timer", "uninstall")
+        #expect(uninstall.status == 0, "\(uninstall)")
+        #expect(uninstall.stderr.contains("Failed to connect to bus"), "\(uninstall)")
+        #expect(uninstall.stderr.contains("removed anyway"), "\(uninstall)")
+        let leftovers = ["ecr-sessions-refresh.timer", "ecr-sessions-refresh.service"]
+        for unit in leftovers + ["timers.target.wants/ecr-sessions-refresh.timer"] {
+            #expect((try? FileManager.default.attributesOfItem(atPath: units + "/" + unit)) == nil, "\(unit)")
+        }
+    }
+
+    @Test func installCopiesTheBinaryLinksTheHelperAndRepointsTheTimer() throws {
+        defer { sandbox.remove() }
+        let prefix = sandbox.home.path + "/my prefix"
+        let units = sandbox.home.path + "/.config/systemd/user"
+        try sandbox.write("crontab.txt", "0 3 * * * /usr/bin/backup\n")
+        // Timers installed by the build folder's binary, as the old Quick start left them.
+        #expect(try sandbox.run("timer", "install").status == 0)
+        #expect(try sandbox.run("timer", "install", "--cron", "--config", "~/ecr.config").status == 0)
+
+        let install = try sandbox.run("install", "--prefix", prefix)
+        #expect(install.status == 0, "\(install)")
+        let installed = prefix + "/bin/ecr-sessions"
+        #expect(FileManager.default.contentsEqual(atPath: installed, andPath: CLISandbox.executable))
+        #expect(FileManager.default.isExecutableFile(atPath: installed))
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: prefix + "/bin/docker-credential-ecr-sessions")
+                == installed)
+        let service = try String(contentsOfFile: units + "/ecr-sessions-refresh.service", encoding: .utf8)
+        #expect(service.contains("ExecStart='\(installed)' refresh --quiet\n"), "\(service)")
+        let crontab = try sandbox.read("crontab.txt")
+        #expect(crontab.hasPrefix("0 3 * * * /usr/bin/backup\n"), "\(crontab)")
+        #expect(
+            crontab.contains("*/5 * * * * '\(installed)' refresh --quiet --config \(sandbox.home.path)/ecr.config"),
+            "\(crontab)")
+        #expect(install.stderr.contains("is not on PATH"), "\(install)")
+
+        let again = try sandbox.run("install", "--prefix", prefix)
+        #expect(again.status == 0 && again.stdout.contains("is up to date") && !again.stdout.contains("Pointed"))
+    }
+
     @Test func cronLineIsAddedOnceKeepsOtherLinesAndIsRemoved() throws {
         defer { sandbox.remove() }
         try sandbox.write("crontab.txt", "MAILTO=ops@example.com\n0 3 * * * /usr/bin/backup\n")

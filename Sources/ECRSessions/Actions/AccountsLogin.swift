@@ -9,6 +9,8 @@ public struct LoginReport: Sendable {
     public var notices: [String]
     /// Targets that could not be written, with the reason (each is left as it was).
     public var targetErrors: [TargetError]
+    /// Registry hosts that some target could not be given, with that target's error: not logged in there.
+    public var failedHosts: [String: TargetError] = [:]
 
     /// True when every requested account is logged in and every target written.
     public var succeeded: Bool {
@@ -36,11 +38,15 @@ extension Actions {
 
         /// Logs `accounts` in now (only the `selected` jobs, when given), concurrently (`concurrency`, else the
         /// config file's), and writes every fresh token into each account's targets. `progress` sees each result as
-        /// soon as it is known. A role with `mfa_serial` asks `mfaPrompt` for a code when it has no valid session;
-        /// with no prompt (refresh, daemon, no terminal) it fails with a clear error.
+        /// soon as it is known; `written` sees each batch of results with logins once its targets are written, with
+        /// the hosts some target could not be given. A role with `mfa_serial` asks `mfaPrompt` for a code when it
+        /// has no valid session; with no prompt (refresh, daemon, no terminal) it fails with a clear error.
         public func run(
             _ accounts: [Account], concurrency: Int? = nil, only selected: Set<LoginJob>? = nil,
-            mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in }
+            mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in },
+            written: @escaping @Sendable (_ results: [LoginResult], _ failedHosts: [String: TargetError]) -> Void = {
+                _, _ in
+            }
         ) async throws -> LoginReport {
             let accounts = await context.resolvingInstanceRegions(accounts)
             let settings = try context.settings()
@@ -53,13 +59,22 @@ extension Actions {
                 guard fromConfigFile, result.error != nil, let origin = origins[result.job] else { return result }
                 var annotated = result
                 annotated.error?.origin = origin
+                // The AWS CLI's advice (--profile, AWS_PROFILE) means nothing here: the [account] names the profile.
+                if case .profileNotFound(let profile, let files) = result.error?.underlying as? AWSConfigError {
+                    annotated.error?.underlying = ConfigurationError(
+                        "profile '\(profile)' is not defined in \(files.joined(separator: " or ")); add it there, or "
+                            + "name another in this [account]'s 'profile = ...'")
+                }
                 return annotated
             }
             // Tokens reach the targets in batches while the other jobs run, so a slow account delays only itself
             // and a run stopped early keeps what it finished; a batch still costs one rewrite per target.
             let batches = WriteBatches(
                 writer: TargetWriter(context: context, settings: settings), accounts: accounts,
-                record: { (failed, results) throws(CacheError) in try recordWriteFailures(failed, results: results) })
+                record: { (failed, results) throws(CacheError) in
+                    written(results, failed)
+                    try recordWriteFailures(failed, results: results)
+                })
             let results = await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
@@ -78,7 +93,7 @@ extension Actions {
             let written = try batches.finish()
             return LoginReport(
                 results: results, skipped: accounts.filter { $0.problem != nil && $0.isEnabled },
-                notices: written.notices, targetErrors: written.errors)
+                notices: written.notices, targetErrors: written.errors, failedHosts: written.failedHosts)
         }
 
         /// A token that reached the cache but not a target the tools read is no login at all: record it as a failed

@@ -42,6 +42,70 @@ extension RefreshTimer {
         try editCrontab { crontab(removingFrom: $0) }
     }
 
+    /// Whether the systemd timer unit is in place.
+    public var hasSystemdUnits: Bool {
+        FileSystem.exists("\(systemdDirectory)/\(Self.unitName).timer")
+    }
+
+    /// The installed service unit's text; nil when there is none.
+    public var installedServiceUnit: String? {
+        (try? FileSystem.contents(atPath: "\(systemdDirectory)/\(Self.unitName).service"))?
+            .map { String(decoding: $0.data, as: UTF8.self) }
+    }
+
+    /// Whether the user's crontab holds an ecr-sessions line; nil when there is no `crontab` command to ask.
+    public func isInCrontab() -> Bool? {
+        guard let crontab = program("crontab") else { return nil }
+        let list = run(crontab, ["-l"])
+        return list.status == 0 && list.stdout.split(separator: "\n").contains { $0.hasSuffix(Self.cronMarker) }
+    }
+
+    /// Points an installed timer (the systemd service, the crontab line) at `executable`, its other arguments kept;
+    /// returns what it changed: the unit's path, `crontab`. Nothing when none is installed or it points there already.
+    public func repoint(to executable: String) throws(TimerError) -> [String] {
+        var changed: [String] = []
+        let service = "\(systemdDirectory)/\(Self.unitName).service"
+        if let unit = installedServiceUnit {
+            let updated = Self.replacingExecutable(in: unit, prefix: "ExecStart=", with: quoted(executable))
+            if updated != unit {
+                do {
+                    try AtomicFile.replace(service, with: Data(updated.utf8), mode: 0o644)
+                } catch {
+                    throw TimerError(description: "cannot write \(service): \(error.reason)")
+                }
+                changed.append(service)
+                // Best effort: without a user bus systemd reads the unit at its next start anyway.
+                if let systemctl = program("systemctl") { _ = run(systemctl, ["--user", "daemon-reload"]) }
+            }
+        }
+        let fields = "*/5 * * * * "
+        let edited = try editCrontab { current in
+            guard current.contains(Self.cronMarker) else { return nil }
+            let updated = Self.replacingExecutable(in: current, prefix: fields, with: quoted(executable)) {
+                $0.hasSuffix(Self.cronMarker)
+            }
+            return updated == current ? nil : updated
+        }
+        if edited == .changed { changed.append("crontab") }
+        return changed
+    }
+
+    /// `text` with the first word after `prefix` on each matching line replaced by `word`; a quoted word
+    /// (`'/my dir/ecr-sessions'`) counts as one.
+    static func replacingExecutable(
+        in text: String, prefix: String, with word: String, where matches: (Substring) -> Bool = { _ in true }
+    ) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard line.hasPrefix(prefix), matches(line) else { return String(line) }
+            let rest = line.dropFirst(prefix.count)
+            let end: Substring.Index =
+                rest.first == "'"
+                ? rest.dropFirst().firstIndex(of: "'").map { rest.index(after: $0) } ?? rest.endIndex
+                : rest.firstIndex(of: " ") ?? rest.endIndex
+            return prefix + word + rest[end...]
+        }.joined(separator: "\n")
+    }
+
     // MARK: - Running the commands
 
     /// Runs `systemctl --user` with `first`, then `second`.

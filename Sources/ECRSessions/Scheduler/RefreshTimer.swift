@@ -33,7 +33,7 @@ public struct RefreshTimer: Sendable {
             .map(quoted).joined(separator: " ")
     }
 
-    private func quoted(_ word: String) -> String {
+    func quoted(_ word: String) -> String {
         word.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:@,".contains($0) }
             ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
@@ -97,12 +97,16 @@ public struct RefreshTimer: Sendable {
         return changed
     }
 
-    /// Removes the units; returns the files it removed.
+    /// Removes the units, and the link `enable` made in `timers.target.wants` when no `disable` could remove it (no
+    /// user bus); returns the files it removed.
     public func removeSystemdUnits() throws(TimerError) -> [String] {
         var removed: [String] = []
-        for name in ["timer", "service"] {
-            let path = "\(systemdDirectory)/\(Self.unitName).\(name)"
-            guard FileSystem.exists(path) else { continue }
+        let paths = [
+            "\(systemdDirectory)/timers.target.wants/\(Self.unitName).timer",
+            "\(systemdDirectory)/\(Self.unitName).timer", "\(systemdDirectory)/\(Self.unitName).service",
+        ]
+        for path in paths {
+            guard FileSystem.entryExists(path) else { continue }
             do {
                 try FileSystem.remove(path)
             } catch {
