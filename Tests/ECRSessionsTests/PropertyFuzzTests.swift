@@ -4,26 +4,12 @@ import Testing
 
 @testable import ECRSessions
 
-/// SplitMix64: a small seeded generator, so a failing input is found again from its seed alone.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random inputs for the parsers: texts mutated from a valid one with the characters each grammar gives a meaning to.
 struct InputMutator {
-    var random: SeededGenerator
+    /// The simulation's seeded SplitMix64, so a failing input is found again from its seed alone.
+    var random: SimulationTests.SeededGenerator
 
-    init(seed: UInt64) { random = SeededGenerator(seed: seed) }
+    init(seed: UInt64) { random = SimulationTests.SeededGenerator(state: seed) }
 
     mutating func pick<T>(_ choices: [T]) -> T { choices[Int.random(in: 0..<choices.count, using: &random)] }
 
