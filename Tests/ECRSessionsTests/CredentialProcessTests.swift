@@ -118,8 +118,9 @@ import Testing
         let error = await #expect(throws: CredentialProcessError.self) {
             _ = try await process(path, timeout: .milliseconds(500)).credentials(clock: ManualClock(now))
         }
-        // Far below the 30 s the grandchild would run: the kill happened at the timeout, whatever the load.
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Timed out means the shell was still waiting when it was killed, so the kill came before the grandchild's
+        // 30 s were up (a wall-clock bound here failed on a busy machine, where resuming the test itself took 20 s).
+        _ = started
         #expect(error?.kind == .timedOut)
         #expect(error?.stderr == "starting")
         let grandchild = try #require(

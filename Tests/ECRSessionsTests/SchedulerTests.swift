@@ -265,8 +265,8 @@ import Testing
         #expect(failed.job.profile == "p0")
         #expect(failed.error?.description.contains("gave up after 1s (login_timeout in [settings])") == true)
         #expect(report.login?.results.filter(\.succeeded).count == 2)
-        // A wide margin for a busy machine, still far below what the retries alone would cost.
-        #expect(elapsed < .seconds(30), "\(elapsed)")
+        // A wide margin for a busy machine, still below the two minutes the four tries alone would cost.
+        #expect(elapsed < .seconds(90), "\(elapsed)")
         let docker = try String(contentsOfFile: world.home.path + "/.docker/config.json", encoding: .utf8)
         for account in world.accounts.dropFirst() { #expect(docker.contains(account.account)) }
     }

@@ -36,15 +36,23 @@ import Testing
     @Test func twoConcurrentRefreshesDoOneJob() async throws {
         defer { cleanUp() }
         // The second run starts once the first holds the lock (its first call has reached ECR, which answers slowly),
-        // so how long either takes to start on a busy machine does not matter.
+        // so how long either takes to start on a busy machine does not matter. Both are run and watched from a thread
+        // of their own: on the two threads of the concurrency pool, other tests' blocking waits could stall the watch.
         ecr.setLatency(.seconds(4))
-        async let first = Task.detached { [sandbox] in try sandbox.run("refresh") }.value
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ecr.maxConcurrentRequests == 0 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+        let results = try await onThread { [sandbox, ecr] in
+            let first = LockedValue<ProcessResult?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            Thread {
+                first.withLock { $0 = try? sandbox.run("refresh") }
+                done.signal()
+            }.start()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ecr.maxConcurrentRequests == 0 && ContinuousClock.now < deadline { usleep(20_000) }
+            let second = try sandbox.run("refresh")
+            done.wait()
+            guard let firstResult = first.withLock({ $0 }) else { throw CocoaError(.executableLoad) }
+            return [firstResult, second]
         }
-        let second = try await Task.detached { [sandbox] in try sandbox.run("refresh") }.value
-        let results = try await [first, second]
 
         #expect(results.allSatisfy { $0.status == 0 }, "\(results)")
         #expect(ecr.requests.count == 3, "each registry renewed once, by one of the two runs")
