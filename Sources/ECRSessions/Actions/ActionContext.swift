@@ -77,11 +77,14 @@ public final class ActionContext: Sendable {
     }
 
     /// The SQLite cache, opened on first use; a damaged one is moved aside for a new one (see `Cache.healing`) and
-    /// `cacheRecovered` told, so that cron's renewals go on.
-    public func cache() throws(CacheError) -> Cache {
+    /// `cacheRecovered` told, so that cron's renewals go on. `scan: false` (the first opener decides) skips reading
+    /// every page for damage, which costs ~10 ms at a thousand registries: for the actions that run on every docker
+    /// pull and monitoring poll, where a damaged page still fails the read and the next refresh heals it.
+    public func cache(scan: Bool = true) throws(CacheError) -> Cache {
         let opened = try openedCache.withLock { (cache: inout Cache?) throws(CacheError) -> (Cache, Bool) in
             if let cache { return (cache, false) }
-            let opened = try Cache.healing(path: Cache.defaultPath(environment: environment), now: clock.now())
+            let opened = try Cache.healing(
+                path: Cache.defaultPath(environment: environment), scan: scan, now: clock.now())
             cache = opened
             return (opened, true)
         }

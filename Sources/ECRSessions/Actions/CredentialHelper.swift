@@ -39,7 +39,7 @@ extension Actions {
         public func get(_ serverURL: String) async throws -> HelperCredentials? {
             // An ECR host by its canonical name (see `ECRRegistryHost`); any other as docker names it.
             let host = ECRRegistryHost(RegistryHost.of(serverURL))?.description ?? RegistryHost.of(serverURL)
-            let cache = try context.cache()
+            let cache = try context.cache(scan: false)
             let userHost = RegistryHost.userLoginKeys(serverURL).host  // Docker Hub by any of its names
             if let user = try cache.userLogins().first(where: { $0.host == userHost }) {
                 return HelperCredentials(serverURL: serverURL, username: user.username, secret: user.secret)
@@ -150,7 +150,7 @@ extension Actions {
 
         /// Every registry ecr-sessions answers for, as the helper protocol's `list`: server URL to user name.
         public func list() throws -> [String: String] {
-            let cache = try context.cache()
+            let cache = try context.cache(scan: false)
             var list: [String: String] = [:]
             for login in try cache.logins() {
                 list[login.registry] = login.token.credentials?.username ?? "AWS"
@@ -166,7 +166,9 @@ extension Actions {
         /// (`accounts logout` ends that), and a registry ecr-sessions does not manage is not its business.
         public func erase(_ serverURL: String) throws -> LogoutReport {
             let host = RegistryHost.userLoginKeys(serverURL).host
-            guard try context.cache().userLogins().contains(where: { $0.host == host }) else { return LogoutReport() }
+            guard try context.cache(scan: false).userLogins().contains(where: { $0.host == host }) else {
+                return LogoutReport()
+            }
             return try Logout(context).registries([serverURL])
         }
     }

@@ -25,6 +25,7 @@ extension Actions {
                 }
                 token = tokens[0].token
             } else {
+                _ = try context.cache(scan: false)  // a drop-in for every `docker login` pipe: see cache(scan:)
                 let provider = try context.credentialProvider()
                 // A profile that cannot work as written is a configuration error, found before any network call.
                 _ = try provider.chain(forProfile: name)

@@ -130,7 +130,7 @@ extension Actions {
 
         /// Every registry's state, with `warnWithin` as the "renewing soon" horizon (nil: the refresh window).
         public func report(warnWithin: Duration? = nil) throws(CacheError) -> StatusReport {
-            let cache = try context.cache()
+            let cache = try context.cache(scan: false)
             return StatusReport(
                 snapshot: StatusSnapshot(
                     logins: try cache.logins(), latestAttempts: try cache.latestAttempts(),

@@ -41,12 +41,15 @@ public final class Cache: Sendable {
     /// A file that is not a sound SQLite database of ours is refused, untouched: `CacheError.damage` says so, and
     /// `Cache.healing` moves such a file aside instead.
     ///
-    /// - Parameter busyTimeout: how long to wait for another process that holds the write lock.
-    public convenience init(path: String, busyTimeout: Duration = .seconds(10)) throws(CacheError) {
-        try self.init(path: path, busyTimeout: busyTimeout, recovery: nil)
+    /// - Parameters:
+    ///   - busyTimeout: how long to wait for another process that holds the write lock.
+    ///   - scan: whether to read every page (`PRAGMA quick_check`) for damage a first read would not meet; the
+    ///     commands that run on every docker pull and monitoring poll leave that to the next refresh.
+    public convenience init(path: String, busyTimeout: Duration = .seconds(10), scan: Bool = true) throws(CacheError) {
+        try self.init(path: path, busyTimeout: busyTimeout, scan: scan, recovery: nil)
     }
 
-    init(path: String, busyTimeout: Duration, recovery: CacheRecovery?) throws(CacheError) {
+    init(path: String, busyTimeout: Duration, scan: Bool = true, recovery: CacheRecovery?) throws(CacheError) {
         self.path = path
         self.recovery = recovery
         try CacheFile.prepare(path)
@@ -60,7 +63,7 @@ public final class Cache: Sendable {
             throw CacheError(error)
         }
         // Before anything is written: another program's database must be left as it was.
-        let tables = try Self.checkIsOurs(database)
+        let tables = try Self.checkIsOurs(database, scan: scan)
         do {
             // WAL lets `status` read while a refresh writes. NORMAL sync is safe in WAL mode; at worst a power cut
             // loses the last write of a cache.
@@ -434,11 +437,11 @@ public final class Cache: Sendable {
     /// database; marks one of ours made before the mark existed. SQLite's own "not a database" surfaces here too,
     /// from the first read. Returns the tables found.
     @discardableResult
-    static func checkIsOurs(_ database: SQLiteDatabase) throws(CacheError) -> Set<String> {
+    static func checkIsOurs(_ database: SQLiteDatabase, scan: Bool = true) throws(CacheError) -> Set<String> {
         let problems: [String]
         let application: Int64
         do {
-            problems = try texts("PRAGMA quick_check(3)", database)
+            problems = scan ? try texts("PRAGMA quick_check(3)", database) : ["ok"]
             application = try integer("PRAGMA application_id", database)
         } catch {
             throw CacheError(error)

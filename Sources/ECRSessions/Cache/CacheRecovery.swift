@@ -34,11 +34,11 @@ extension Cache {
     ///
     /// Two processes that find the damage at once take turns on a `cache.lock` beside the file: the second sees the
     /// new cache and uses it.
-    public static func healing(path: String, busyTimeout: Duration = .seconds(10), now: Date) throws(CacheError)
-        -> Cache
+    public static func healing(path: String, busyTimeout: Duration = .seconds(10), scan: Bool = true, now: Date)
+        throws(CacheError) -> Cache
     {
         do {
-            return try checked(path: path, busyTimeout: busyTimeout)
+            return try checked(path: path, busyTimeout: busyTimeout, scan: scan)
         } catch let error where error.damage != nil {
             let lockPath = FileSystem.directory(of: path) + "/cache.lock"
             let lock: LockFile?
@@ -50,7 +50,7 @@ extension Cache {
             guard let lock else { throw .busy(path: path) }
             defer { withExtendedLifetime(lock) {} }
             do {
-                return try checked(path: path, busyTimeout: busyTimeout)  // healed by another process meanwhile?
+                return try checked(path: path, busyTimeout: busyTimeout, scan: scan)  // healed by another process meanwhile?
             } catch let error where error.damage != nil {
                 let movedTo = try CacheFile.moveAside(path, now: now)
                 let recovery = CacheRecovery(path: path, movedTo: movedTo, problem: error)
@@ -62,13 +62,13 @@ extension Cache {
     /// `init(path:busyTimeout:)`, and an existing empty file counted as damaged: SQLite would take it for a new
     /// database, but a cache is never empty once opened, so something truncated it. Only a file some seconds old:
     /// one just created is another process opening a new cache, and moving it aside would break that process's writes.
-    private static func checked(path: String, busyTimeout: Duration) throws(CacheError) -> Cache {
+    private static func checked(path: String, busyTimeout: Duration, scan: Bool) throws(CacheError) -> Cache {
         if FileSystem.regularFileSize(path) == 0, (FileSystem.regularFileSize(path + "-wal") ?? 0) == 0,
             let stamp = FileStamp(path: path), Date().timeIntervalSince1970 - Double(stamp.modifiedSeconds) > 10
         {
             throw .corrupt(path: path, reason: "the file is empty")
         }
-        return try Cache(path: path, busyTimeout: busyTimeout)
+        return try Cache(path: path, busyTimeout: busyTimeout, scan: scan)
     }
 }
 
