@@ -31,6 +31,9 @@ extension Root.Accounts {
         /// Why the account cannot be logged in, or nothing: its problem, or a profile the AWS files do not define.
         private func note(_ account: Account, profiles: [String: AWSSettingsBlock]) -> String {
             if let problem = account.problem { return problem }
+            if account.regionFromInstanceMetadata {
+                return "used on an EC2 instance, in its own region (asked of the instance metadata at login)"
+            }
             // `default` may come from the environment's keys or web identity, as in the SDKs, without a section.
             guard account.credentialSource == nil, profiles[account.profile] == nil, account.profile != "default",
                 !AmbientSource.isAmbientProfile(account.profile)

@@ -30,7 +30,7 @@ extension Root.Accounts {
         func run() async throws {
             let context = try options.context()
             let action = Actions.AccountsLogin(context)
-            let accounts = try action.accounts(named: profiles)
+            let accounts = try await action.accounts(named: profiles)
             if accounts.isEmpty {
                 print(
                     profiles.isEmpty && (try? context.configuration())??.accounts.isEmpty == false

@@ -30,8 +30,8 @@ extension Actions {
         /// The accounts `names` (account names or profiles) select, or every enabled one when `names` is empty. An
         /// unknown name is a configuration error that lists the known ones. Opens the cache, so a damaged one is
         /// found before anything changes.
-        public func accounts(named names: [String]) throws -> [Account] {
-            let selected = try Account.select(names, from: context.accounts())
+        public func accounts(named names: [String]) async throws -> [Account] {
+            let selected = await context.resolvingInstanceRegions(try Account.select(names, from: context.accounts()))
             _ = try context.cache()
             return selected
         }

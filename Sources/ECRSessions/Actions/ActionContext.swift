@@ -98,19 +98,20 @@ public final class ActionContext: Sendable {
     }
 
     /// `accounts`, with the instance profile's region asked of the instance metadata where nothing else names one
-    /// (`Account.regionFromInstanceMetadata`); when the metadata cannot say, the account keeps a `problem` saying so.
+    /// (`Account.regionFromInstanceMetadata`). Where the metadata cannot tell one, this is no instance (a laptop with
+    /// nothing configured): that account is dropped, as the SDKs' chain moves past an unreachable metadata service.
     func resolvingInstanceRegions(_ accounts: [Account]) async -> [Account] {
-        var resolved = accounts
-        for index in resolved.indices where resolved[index].regionFromInstanceMetadata {
-            do {
-                let region = try await InstanceMetadataClient(transport: transport, environment: environment).region()
-                resolved[index].regions = [region]
-            } catch {
-                resolved[index].problem =
-                    "no region, and the instance metadata could not tell one (\(error)); set AWS_REGION, or add a "
-                    + "profile with a region (aws configure)"
+        var resolved: [Account] = []
+        for var account in accounts {
+            if account.regionFromInstanceMetadata {
+                guard
+                    let region = try? await InstanceMetadataClient(transport: transport, environment: environment)
+                        .region()
+                else { continue }
+                account.regions = [region]
+                account.regionFromInstanceMetadata = false
             }
-            resolved[index].regionFromInstanceMetadata = false
+            resolved.append(account)
         }
         return resolved
     }
