@@ -34,7 +34,7 @@ actor OpenMoto {
     }
 
     @Test func aCIEnvironmentWithOnlyKeyVariablesLogsInAndRefreshes() async throws {
-        let (moto, key) = try await MotoFixture.shared.get()
+        let (moto, key) = try await MotoFixture.ambient.get()
         let sandbox = try CLISandbox([
             "AWS_ACCESS_KEY_ID": key.accessKeyID, "AWS_SECRET_ACCESS_KEY": key.secretAccessKey,
             "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_ECR": moto.endpoint, "ECR_SESSIONS_FAKE_NOW": motoNow,
@@ -57,7 +57,7 @@ actor OpenMoto {
     }
 
     @Test func theCredentialHelperServesAnUncachedHostWithTheEnvironmentsKeys() async throws {
-        let (moto, key) = try await MotoFixture.shared.get()
+        let (moto, key) = try await MotoFixture.ambient.get()
         let sandbox = try CLISandbox([
             "AWS_ACCESS_KEY_ID": key.accessKeyID, "AWS_SECRET_ACCESS_KEY": key.secretAccessKey,
             "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_ECR": moto.endpoint, "ECR_SESSIONS_FAKE_NOW": motoNow,

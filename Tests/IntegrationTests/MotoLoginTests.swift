@@ -6,6 +6,9 @@ import Testing
 /// One moto_server for the whole suite, with an IAM user's key created before signature checks were turned on.
 actor MotoFixture {
     static let shared = MotoFixture()
+    /// A second server for the ambient-credential tests, so that two suites' parallel logins do not queue on one
+    /// single-process moto (one of them saw its connections refused while the other ran).
+    static let ambient = MotoFixture()
     private var started: (server: MotoServer, key: AWSCredentials)?
 
     func get() async throws -> (server: MotoServer, key: AWSCredentials) {
