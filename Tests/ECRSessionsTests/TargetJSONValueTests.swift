@@ -18,7 +18,10 @@ import Testing
     /// For objects made of strings, arrays, objects and null, the layout is JSONText.render's, byte for byte.
     @Test(arguments: documents) func rendersLikeJSONText(document: String) throws {
         let data = Data(document.utf8)
-        #expect(try JSONValue.parse(data).rendered == JSONText.render(try JSONText.parse(data)))
+        // Foundation's parser as the judge of what the document means (a blank file is `{}`, as docker reads it).
+        let blank = data.allSatisfy { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        let foundation = blank ? [String: Any]() : try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)
+        #expect(try JSONValue.parse(data).rendered == JSONText.render(foundation))
     }
 
     @Test func numbersAndBooleansKeepTheirText() throws {

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Reading and writing the JSON of registry config files.
+/// Writing the JSON of registry config files and status, and the syntax error both parsers report.
 ///
-/// Parsing is JSONSerialization's; writing is our own so the output looks like docker's (tab indent,
-/// `"key": value`, sorted keys, `{}` for an empty map) rather than Foundation's two-space layout.
+/// Registry config files are parsed by `JSONValue`, which keeps what JSONSerialization would lose; writing is our own
+/// so the output looks like docker's (tab indent, `"key": value`, sorted keys, `{}` for an empty map) rather than
+/// Foundation's two-space layout.
 enum JSONText {
     /// Where the parser gave up, as 1-based line and column; nil parts when it did not say.
     struct SyntaxError: Error {
@@ -32,34 +33,6 @@ enum JSONText {
             }
             self.init(line: line, column: column)
         }
-    }
-
-    /// Parses `data`; an empty or whitespace-only file counts as `{}` (docker treats it so, and editors leave such files).
-    static func parse(_ data: Data) throws(SyntaxError) -> Any {
-        if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return [String: Any]() }
-        do {
-            return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw syntaxError(from: error, in: data)
-        }
-    }
-
-    /// Foundation reports a byte offset only in the error's debug text ("... around character 27."); turn it
-    /// into a line and column a person can jump to. The text itself is not passed on, in case it ever quotes content.
-    private static func syntaxError(from error: any Error, in data: Data) -> SyntaxError {
-        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? ""
-        let offset: Int
-        if let match = text.firstMatch(of: /character (\d+)/), let number = Int(match.1) {
-            offset = min(number, data.count)
-        } else if text.localizedCaseInsensitiveContains("end of file") {
-            offset = data.count
-        } else {
-            return SyntaxError()
-        }
-        let before = data.prefix(offset)
-        let line = before.count(where: { $0 == 0x0A }) + 1
-        let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? before.startIndex
-        return SyntaxError(line: line, column: offset - (lineStart - data.startIndex) + 1)
     }
 
     /// The value (an object or an array, as JSONSerialization models them) as text: keys sorted, indented with

@@ -28,7 +28,7 @@ enum JSONValue: Sendable, Equatable {
         if case .string(let string) = self { string } else { nil }
     }
 
-    /// Parses `data`; an empty or whitespace-only file counts as `{}`, as in `JSONText.parse`.
+    /// Parses `data`; an empty or whitespace-only file counts as `{}` (docker treats it so, and editors leave such files).
     static func parse(_ data: Data) throws(JSONText.SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: [UInt8](data))
         return try parser.parseDocument()
