@@ -20,7 +20,8 @@ import Testing
         let data = Data(document.utf8)
         // Foundation's parser as the judge of what the document means (a blank file is `{}`, as docker reads it).
         let blank = data.allSatisfy { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        let foundation = blank ? [String: Any]() : try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)
+        let foundation =
+            blank ? [String: Any]() : try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)
         #expect(try JSONValue.parse(data).rendered == JSONText.render(foundation))
     }
 
