@@ -103,6 +103,72 @@ struct CacheHealingTests {
         #expect(foreign.description.contains("nothing of ecr-sessions"))
     }
 
+    @Test(
+        "the undo records come back from their copy when a damaged cache is rebuilt",
+        arguments: [Damage.truncated, .randomBytes, .zeroBytes, .directory, .newerSchema])
+    func undoRecordsSurviveDamage(damage: Damage) throws {
+        let directory = try TemporaryDirectory("cache-healing")
+        defer { directory.remove() }
+        let path = try existingCache(in: directory)
+        let desktop = undoRecord(place: directory.path + "/run/containers/auth.json", hosts: ["a.example", "b.example"])
+        let docker = undoRecord(place: directory.path + "/.docker/config.json", hosts: ["a.example"])
+        do {
+            let cache = try Cache(path: path)
+            try cache.saveUndoRecord(desktop)
+            try cache.saveUndoRecord(docker)
+            try cache.forgetUndo(kind: docker.kind, place: docker.place, hosts: ["a.example"])
+        }
+        try damage.apply(to: path)
+
+        let cache = try Cache.healing(path: path, now: now)
+        let recovery = try #require(cache.recovery)
+        #expect(recovery.undoRecordsKept && recovery.description.contains("come back from their copy"))
+        #expect(try cache.undoRecords(.everyOwner) == [desktop], "the forgotten place stays forgotten")
+        #expect(try cache.undoRecord(kind: docker.kind, place: docker.place) == nil)
+    }
+
+    @Test("the copy is private, follows every change, and a copy that cannot be read is dropped, not trusted")
+    func undoCopyFollowsChanges() throws {
+        let directory = try TemporaryDirectory("cache-healing")
+        defer { directory.remove() }
+        let path = directory.path + "/state/cache.sqlite3"
+        let cache = try Cache(path: path)
+        let record = undoRecord(place: "/home/u/.docker/config.json", hosts: ["a.example", "b.example"])
+        try cache.saveUndoRecord(record)
+        let mirror = cache.undoMirror
+        let file = mirror.file(kind: record.kind, place: record.place)
+        #expect(try mode(of: mirror.directory) == 0o700 && mode(of: file) == 0o600)
+        #expect(mirror.records() == [record])
+
+        try cache.forgetUndo(kind: record.kind, place: record.place, hosts: ["a.example"])
+        var left = record
+        left.entries["a.example"] = nil
+        #expect(mirror.records() == [left])
+        try cache.forgetUndo(kind: record.kind, place: record.place, hosts: ["b.example"])
+        #expect(mirror.records().isEmpty && !FileSystem.exists(file))
+
+        try cache.saveUndoRecord(record)
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: file))
+        #expect(mirror.records().isEmpty)
+        #expect(!FileSystem.exists(file), "a damaged copy is removed")
+    }
+
+    @Test("a cache from before the copy writes its records out on the first open for writing, not on a read-only one")
+    func olderCacheExportsItsRecords() throws {
+        let directory = try TemporaryDirectory("cache-healing")
+        defer { directory.remove() }
+        let path = try existingCache(in: directory)
+        let record = undoRecord(place: "/home/u/.docker/config.json", hosts: ["a.example"])
+        try Cache(path: path).saveUndoRecord(record)
+        let mirror = UndoMirror(cachePath: path)
+        try FileManager.default.removeItem(atPath: mirror.directory)
+
+        _ = try Cache(path: path, scan: false)
+        #expect(!mirror.exists)
+        _ = try Cache(path: path)
+        #expect(mirror.records() == [record])
+    }
+
     @Test("a sound cache is opened as it is, with no recovery, and marked as ours")
     func soundCacheKept() throws {
         let directory = try TemporaryDirectory("cache-healing")
@@ -251,6 +317,16 @@ struct CacheHealingTests {
         #expect(try cache.freshLogin(profile: "prod", region: "eu-west-1", validAt: fetched) == nil)
         #expect(stored.expiresAt.relativeDescription(to: now).hasSuffix("ago"))
     }
+}
+
+private func undoRecord(place: String, hosts: [String]) -> UndoRecord {
+    UndoRecord(
+        kind: RegistryAuthFile.kindName, place: place, state: #"{"prior":"hadAuths"}"#,
+        entries: Dictionary(uniqueKeysWithValues: hosts.map { ($0, UndoRecord.Entry(owner: "prod", state: "{}")) }))
+}
+
+private func mode(of path: String) throws -> Int {
+    try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
 }
 
 private func applicationID(_ path: String) throws -> Int64 {

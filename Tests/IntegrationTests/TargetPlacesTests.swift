@@ -54,4 +54,31 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.home.path + "/" + runtimeFile), "\(logout)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.home.path + "/.config/containers/auth.json"))
     }
+
+    /// The same desktop login, then the cache overwritten with bytes that are no database: the run from cron that
+    /// rebuilds it still knows the runtime directory's file from the undo records' copy, renews it, and logout still
+    /// clears it (the week in the field of the reliability suite found it expiring).
+    @Test func aDesktopLoginsAuthFileSurvivesADamagedCache() throws {
+        defer { sandbox.remove() }
+        var desktop = sandbox
+        desktop.environment["XDG_RUNTIME_DIR"] = sandbox.home.path + "/run"
+        try FileManager.default.createDirectory(atPath: sandbox.home.path + "/run", withIntermediateDirectories: true)
+        let first = try desktop.run("accounts", "login", "dev")
+        #expect(first.status == 0, "\(first)")
+        let runtimeFile = "run/containers/auth.json"
+        let cache = sandbox.home.path + "/.local/state/ecr-sessions/cache.sqlite3"
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
+        try Data(repeating: 0x5a, count: 8192).write(to: URL(fileURLWithPath: cache))
+
+        let cron = try sandbox.run("refresh")
+        #expect(cron.status == 0, "\(cron)")
+        #expect(cron.stderr.contains("come back from their copy"), "\(cron)")
+        let renewed = try #require(fake.lastToken(account: "111122223333", region: "eu-west-1")?.authorizationToken)
+        #expect(try auth(".config/containers/auth.json") == renewed)
+        #expect(try auth(runtimeFile) == renewed, "\(cron)")
+
+        let logout = try sandbox.run("accounts", "logout", "--all")
+        #expect(logout.status == 0, "\(logout)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.home.path + "/" + runtimeFile), "\(logout)")
+    }
 }

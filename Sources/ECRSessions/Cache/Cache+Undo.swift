@@ -19,23 +19,13 @@ extension Cache: UndoJournal {
         }
     }
 
-    /// Stores `record` as the whole truth about its place: entries it no longer lists are forgotten.
+    /// Stores `record` as the whole truth about its place: entries it no longer lists are forgotten. The copy in
+    /// `undo-records/` is written before the commit (see `UndoMirror`).
     public func saveUndoRecord(_ record: UndoRecord) throws(CacheError) {
         try withDatabase { database throws(SQLiteError) in
             try database.writeTransaction { () throws(SQLiteError) in
-                let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
-                try database.prepare(
-                    """
-                    INSERT INTO undo_places (kind, place, state) VALUES (?1, ?2, ?3)
-                    ON CONFLICT (kind, place) DO UPDATE SET state = excluded.state
-                    """
-                ).run(key + [.text(record.state)])
-                try database.prepare("DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2").run(key)
-                let insert = try database.prepare(
-                    "INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)")
-                for (host, entry) in record.entries.sorted(by: { $0.key < $1.key }) {
-                    try insert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
-                }
+                try Self.store(record, in: database)
+                undoMirror.save(record)
             }
         }
     }
@@ -73,7 +63,53 @@ extension Cache: UndoJournal {
                     AND NOT EXISTS (SELECT 1 FROM undo_entries WHERE kind = ?1 AND place = ?2)
                     """
                 ).run(key)
+                if let left = try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).first {
+                    undoMirror.save(left)
+                } else {
+                    undoMirror.remove(kind: kind, place: place)
+                }
             }
+        }
+    }
+
+    // MARK: The copy outside the database
+
+    /// Brings the copy in `undo-records/` and the database together when a cache is opened for writing: a new
+    /// database takes the records of the one it replaces (damaged and moved aside, or deleted), places it lacks
+    /// only; a database from before the copy existed writes its records out once.
+    func reconcileUndoMirror(newDatabase: Bool) throws(CacheError) {
+        guard newDatabase || !undoMirror.exists else { return }
+        try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                if newDatabase {
+                    for record in undoMirror.records() {
+                        let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
+                        guard try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).isEmpty
+                        else { continue }
+                        try Self.store(record, in: database)
+                    }
+                } else if !undoMirror.exists {
+                    // Under the write lock, so no save in another process can come between reading and copying.
+                    for record in try Self.undoRecords(in: database, filter: "1", []) { undoMirror.save(record) }
+                }
+                undoMirror.create()
+            }
+        }
+    }
+
+    private static func store(_ record: UndoRecord, in database: SQLiteDatabase) throws(SQLiteError) {
+        let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
+        try database.prepare(
+            """
+            INSERT INTO undo_places (kind, place, state) VALUES (?1, ?2, ?3)
+            ON CONFLICT (kind, place) DO UPDATE SET state = excluded.state
+            """
+        ).run(key + [.text(record.state)])
+        try database.prepare("DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2").run(key)
+        let insert = try database.prepare(
+            "INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)")
+        for (host, entry) in record.entries.sorted(by: { $0.key < $1.key }) {
+            try insert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
         }
     }
 

@@ -17,6 +17,8 @@ public final class Cache: Sendable {
     public let path: String
     /// Set when the file found at `path` was unusable and was moved aside for this new one (`Cache.healing`).
     public let recovery: CacheRecovery?
+    /// The undo records' copy beside the file, which a rebuilt cache starts from.
+    let undoMirror: UndoMirror
     private let connection: Mutex<SQLiteDatabase>
 
     /// How many attempts are kept per (profile, region): enough for `status` and debugging, while a cron job running
@@ -52,6 +54,7 @@ public final class Cache: Sendable {
     init(path: String, busyTimeout: Duration, scan: Bool = true, recovery: CacheRecovery?) throws(CacheError) {
         self.path = path
         self.recovery = recovery
+        undoMirror = UndoMirror(cachePath: path)
         try CacheFile.prepare(path)
         let database: SQLiteDatabase
         do {
@@ -73,13 +76,18 @@ public final class Cache: Sendable {
         }
         // Tables just made by the migrations are all there; an up-to-date file missing one has lost it. Read again
         // before saying so: another process may have migrated since the check.
-        if try Self.migrate(database) == 0, !tables.isEmpty, !Self.latestTables.isSubset(of: tables) {
+        let applied = try Self.migrate(database)
+        if applied == 0, !tables.isEmpty, !Self.latestTables.isSubset(of: tables) {
             let missing = Self.latestTables.subtracting(try Self.tables(database))
             guard missing.isEmpty else {
                 throw .corrupt(path: path, reason: "its tables \(missing.sorted().joined(separator: ", ")) are missing")
             }
         }
         connection = Mutex(database)
+        // A new database takes the copy's records whoever creates it; writing an older database's records out is
+        // left to the write commands (scan), so the ones that only read stay lean.
+        let newDatabase = applied == Self.migrations.count
+        if scan || newDatabase { try reconcileUndoMirror(newDatabase: newDatabase) }
     }
 
     // MARK: Registry logins

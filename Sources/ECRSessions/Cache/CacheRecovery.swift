@@ -3,8 +3,9 @@ public import Foundation
 /// A cache that could not be used as it was and was moved aside for a new one, so that scheduled renewals go on
 /// instead of stopping until a person acts. The command line prints it as one warning.
 ///
-/// The registry files still hold the last tokens written, so `refresh` repairs them; what is lost is in the moved
-/// file: the undo records (logout can no longer restore the files exactly) and the user/password logins.
+/// The registry files still hold the last tokens written, so `refresh` repairs them, and the undo records come back
+/// from their copy beside the file (`UndoMirror`), so every place written stays fresh and logout restores it; what
+/// is lost is the user/password logins (and the undo records too, for a cache from before the copy was kept).
 public struct CacheRecovery: Sendable, Equatable, CustomStringConvertible {
     /// Where the cache is, new now.
     public var path: String
@@ -12,11 +13,23 @@ public struct CacheRecovery: Sendable, Equatable, CustomStringConvertible {
     public var movedTo: String
     /// What was wrong with it.
     public var problem: CacheError
+    /// Whether the new cache took the undo records from their copy, so logout still restores the files exactly.
+    public var undoRecordsKept: Bool
+
+    public init(path: String, movedTo: String, problem: CacheError, undoRecordsKept: Bool = false) {
+        self.path = path
+        self.movedTo = movedTo
+        self.problem = problem
+        self.undoRecordsKept = undoRecordsKept
+    }
 
     public var description: String {
         let lost =
             if case .foreign = problem {
                 "nothing of ecr-sessions was in it"
+            } else if undoRecordsKept {
+                "tokens are fetched again and logout's records come back from their copy, but the passwords of "
+                    + "`ecr-sessions login` registries are lost with it (log in to those again)"
             } else {
                 "tokens are fetched again, but what logout needs to restore registry files exactly and the passwords "
                     + "of `ecr-sessions login` registries are lost with it (log in to those again)"
@@ -53,7 +66,8 @@ extension Cache {
                 return try checked(path: path, busyTimeout: busyTimeout, scan: scan)  // healed by another process meanwhile?
             } catch let error where error.damage != nil {
                 let movedTo = try CacheFile.moveAside(path, now: now)
-                let recovery = CacheRecovery(path: path, movedTo: movedTo, problem: error)
+                let recovery = CacheRecovery(
+                    path: path, movedTo: movedTo, problem: error, undoRecordsKept: UndoMirror(cachePath: path).exists)
                 return try Cache(path: path, busyTimeout: busyTimeout, recovery: recovery)
             }
         }

@@ -44,7 +44,7 @@ enum AtomicFile {
     static func removeAbandonedTemporaryFiles(beside path: String, olderThan age: TimeInterval = 60) {
         let directory = FileSystem.directory(of: path)
         let prefix = "." + (path.split(separator: "/").last.map(String.init) ?? path) + "."
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let names = FileSystem.names(in: directory)
         let cutoff = Int(Date().timeIntervalSince1970 - age)
         for name in names where name.hasPrefix(prefix) {
             let suffix = name.utf8.dropFirst(prefix.utf8.count)

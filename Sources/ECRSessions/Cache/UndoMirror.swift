@@ -1,0 +1,105 @@
+import Foundation
+
+/// A copy of every undo record outside the SQLite file, one small JSON file per place in `undo-records/` beside the
+/// cache, so that a cache damaged beyond reading and rebuilt (`Cache.healing`) still knows every place ecr-sessions
+/// wrote and how each was before: refresh keeps them all fresh (a desktop session's `$XDG_RUNTIME_DIR` auth.json
+/// that cron would not find by itself) and logout restores them exactly.
+///
+/// The cache stays the truth; the copy is only read when a new cache file is created. It is written inside the
+/// cache's write transaction, before the commit, so no other process's change can come between the two, and a crash
+/// leaves the copy holding at least what the database holds (an entry saved but not committed is an entry whose
+/// place, at worst, is kept fresh once more). Writing it is best effort: a failure here never fails a login, it only
+/// weakens the insurance.
+struct UndoMirror: Sendable {
+    /// `undo-records/` in the cache's folder.
+    let directory: String
+
+    init(cachePath: String) {
+        directory = FileSystem.directory(of: cachePath) + "/undo-records"
+    }
+
+    /// The file holding the record of (`kind`, `place`): named by a digest, since a place may be any path or name.
+    func file(kind: String, place: String) -> String {
+        directory + "/" + Digest.sha256(Array((kind + "\u{0}" + place).utf8)).prefix(16).lowercaseHex + ".json"
+    }
+
+    /// Writes `record` whole, replacing the copy of its place.
+    func save(_ record: UndoRecord) {
+        guard let data = try? JSONEncoder.sorted.encode(Copy(record)) else { return }
+        let path = file(kind: record.kind, place: record.place)
+        do {
+            try FileSystem.makePrivateDirectory(directory)
+            try AtomicFile.replace(path, with: data, mode: 0o600)
+            AtomicFile.removeAbandonedTemporaryFiles(beside: path)
+        } catch {
+            // Best effort, as the type says: the database holds the record.
+        }
+    }
+
+    /// Forgets the copy of (`kind`, `place`).
+    func remove(kind: String, place: String) {
+        try? FileSystem.remove(file(kind: kind, place: place))
+    }
+
+    /// Whether the folder exists: every cache opened for writing since the copy existed has made it.
+    var exists: Bool { FileSystem.isDirectory(directory) }
+
+    /// Makes the folder (empty) so that `exists` says the copy is being kept.
+    func create() {
+        try? FileSystem.makePrivateDirectory(directory)
+    }
+
+    /// Every record copied, sorted by kind and place. A copy that cannot be read is removed: it is ours, and no
+    /// later run could read it either.
+    func records() -> [UndoRecord] {
+        var records: [UndoRecord] = []
+        for name in FileSystem.names(in: directory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let path = directory + "/" + name
+            guard let contents = try? FileSystem.contents(atPath: path) else { continue }
+            guard let copy = try? JSONDecoder().decode(Copy.self, from: contents.data), copy.version == 1,
+                file(kind: copy.kind, place: copy.place) == path
+            else {
+                try? FileSystem.remove(path)
+                continue
+            }
+            records.append(copy.record)
+        }
+        return records.sorted { ($0.kind, $0.place) < ($1.kind, $1.place) }
+    }
+
+    /// One record as its file holds it.
+    private struct Copy: Codable {
+        struct Entry: Codable {
+            var owner: String?
+            var state: String
+        }
+
+        var version = 1
+        var kind: String
+        var place: String
+        var state: String
+        var entries: [String: Entry]
+
+        init(_ record: UndoRecord) {
+            kind = record.kind
+            place = record.place
+            state = record.state
+            entries = record.entries.mapValues { Entry(owner: $0.owner, state: $0.state) }
+        }
+
+        var record: UndoRecord {
+            UndoRecord(
+                kind: kind, place: place, state: state,
+                entries: entries.mapValues { UndoRecord.Entry(owner: $0.owner, state: $0.state) })
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Keys sorted, so equal records are equal bytes.
+    fileprivate static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+}
