@@ -181,7 +181,9 @@ extension Actions.Doctor {
                 fix: "`ecr-sessions accounts login \(account.name)` says the same; fix what it names")
         }
         let who = "access key \(resolved.credentials.accessKeyID) is account \(identity.account) (\(identity.arn))"
-        guard let expected = expectedAccount(of: account) else {
+        guard let profiles = try? context.awsProfiles(),
+            let expected = Self.expectedAccount(ofProfile: account.profile, in: profiles)
+        else {
             return DoctorFinding(.accounts, subject, .ok, who)
         }
         guard expected.id == identity.account else {
@@ -195,8 +197,8 @@ extension Actions.Doctor {
 
     /// The account the profile says its credentials belong to, and the setting that says so: `aws_account_id`,
     /// else `sso_account_id`, else the account of `role_arn`; nil when it says none.
-    func expectedAccount(of account: Account) -> (id: String, setting: String)? {
-        guard let profile = try? context.awsProfiles().profiles[account.profile] else { return nil }
+    static func expectedAccount(ofProfile name: String, in profiles: AWSProfiles) -> (id: String, setting: String)? {
+        guard let profile = profiles.profiles[name] else { return nil }
         for key in ["aws_account_id", "sso_account_id"] {
             if let id = profile[key] { return (id, key) }
         }
