@@ -71,25 +71,15 @@ public struct Installation: Sendable {
             throw InstallationError(description: "cannot install \(executable): \(error.reason)")
         }
         let manual = try manualPage.map { (page) throws(InstallationError) in
-            let path = ManualPage.installedPath(prefix: prefix)
-            do throws(SystemError) {
+            try Self.installFile(at: ManualPage.installedPath(prefix: prefix)) { () throws(SystemError) in
                 guard let text = try FileSystem.contents(atPath: page) else {
                     throw SystemError("read \(page)", code: ENOENT)
                 }
-                return InstalledFile(path: path, changed: try Self.place(text.data, at: path, mode: 0o644))
-            } catch {
-                throw InstallationError(description: "cannot install \(path): \(error.reason)")
+                return text.data
             }
         }
-        var scripts: [InstalledFile] = []
-        for script in completions {
-            let path = script.path(prefix: prefix)
-            do throws(SystemError) {
-                scripts.append(
-                    InstalledFile(path: path, changed: try Self.place(Data(script.text.utf8), at: path, mode: 0o644)))
-            } catch {
-                throw InstallationError(description: "cannot install \(path): \(error.reason)")
-            }
+        let scripts = try completions.map { (script) throws(InstallationError) in
+            try Self.installFile(at: script.path(prefix: prefix)) { Data(script.text.utf8) }
         }
         let link = CredentialHelperLink(
             directory: binDirectory, name: "docker-credential-" + RegistryAuthFile.credentialHelperName,
@@ -109,6 +99,17 @@ public struct Installation: Sendable {
         return Outcome(
             copied: copied, helper: helper, manualPage: manual, completions: scripts, repointed: repointed,
             onPath: link.directoryIsOnPath(environment))
+    }
+
+    /// Puts `data()` at `path`, readable by all (mode 644); a failure names `path`.
+    private static func installFile(at path: String, _ data: () throws(SystemError) -> Data)
+        throws(InstallationError) -> InstalledFile
+    {
+        do throws(SystemError) {
+            return InstalledFile(path: path, changed: try place(try data(), at: path, mode: 0o644))
+        } catch {
+            throw InstallationError(description: "cannot install \(path): \(error.reason)")
+        }
     }
 
     /// Puts `data` at `path` with `mode` (its folder created if missing), unless it is already there so: false then.
