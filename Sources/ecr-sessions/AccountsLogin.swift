@@ -13,7 +13,7 @@ extension Root.Accounts {
         @Flag(name: .long, help: "Log every account in.")
         var all = false
 
-        @Argument(help: "Accounts (profiles) to log in.")
+        @Argument(help: "Accounts (profiles) to log in.", completion: ShellCompletion.accountNames)
         var profiles: [String] = []
 
         @Option(name: .long, help: "How many accounts to log in at once (default: the config file's, else 16).")

@@ -15,7 +15,7 @@ extension Root.Accounts {
         @Flag(name: .long, help: "Log every account out.")
         var all = false
 
-        @Argument(help: "Accounts (profiles) to log out.")
+        @Argument(help: "Accounts (profiles) to log out.", completion: ShellCompletion.accountNames)
         var profiles: [String] = []
 
         @OptionGroup var options: GlobalOptions

@@ -108,7 +108,9 @@ extension Root.CredentialHelper {
             commandName: "install",
             abstract: "Link docker-credential-ecr-sessions to this binary, so docker can run it.")
 
-        @Option(name: .long, help: ArgumentHelp("Where to put the link (default: ~/.local/bin).", valueName: "dir"))
+        @Option(
+            name: .long, help: ArgumentHelp("Where to put the link (default: ~/.local/bin).", valueName: "dir"),
+            completion: .directory)
         var dir: String?
 
         @OptionGroup var output: OutputOptions

@@ -12,7 +12,8 @@ extension Root {
                 + "docker-credential-ecr-sessions on PATH. Exit status: 0 when every check passes, 1 otherwise.")
 
         @Flag(
-            name: .long, help: "Also resolve each account's credentials and ask ECR for a token (nothing is written).")
+            name: .long,
+            help: "Also resolve each account's credentials and ask STS whose they are (nothing is written).")
         var online = false
 
         @OptionGroup var options: GlobalOptions

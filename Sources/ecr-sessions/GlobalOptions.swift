@@ -9,7 +9,8 @@ struct GlobalOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "The ecr-sessions config file (default: ECR_SESSIONS_CONFIG, else ~/.config/ecr-sessions/config).",
-            valueName: "file"))
+            valueName: "file"),
+        completion: .file())
     var config: String?
 
     @OptionGroup var output: OutputOptions

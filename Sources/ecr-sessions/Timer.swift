@@ -15,7 +15,9 @@ struct TimerOptions: ParsableArguments {
     @Flag(name: .long, help: "Use a crontab line instead of a systemd user timer.")
     var cron = false
 
-    @Option(name: .long, help: ArgumentHelp("The config file the timer's refresh should use.", valueName: "file"))
+    @Option(
+        name: .long, help: ArgumentHelp("The config file the timer's refresh should use.", valueName: "file"),
+        completion: .file())
     var config: String?
 
     @OptionGroup var output: OutputOptions

@@ -49,10 +49,13 @@ import Testing
             ".config/ecr-sessions/config",
             "[account dev]\nprofile = dev\n\n[account typo]\nprofile = nope\nregions = eu-west-1\n")
         let list = try sandbox.run("accounts", "list")
-        // Still exit 0: listing is also how a config is checked where its profiles live elsewhere (a cluster).
-        #expect(list.status == 0, "\(list)")
+        // Every account is listed, and the exit status tells a script that a login would fail; stderr says why.
+        #expect(list.status == 1, "\(list)")
         let row = try #require(list.stdout.split(separator: "\n").first { $0.hasPrefix("typo ") })
         #expect(row.contains("profile 'nope' is not in the AWS config or credentials files"), "\(list)")
+        #expect(list.stdout.split(separator: "\n").contains { $0.hasPrefix("dev ") }, "\(list)")
+        #expect(list.stderr.contains("account typo") && list.stderr.contains("'nope'"), "\(list)")
+        #expect(list.stderr.contains(".aws/config") && list.stderr.contains("add [profile nope]"), "\(list)")
 
         let login = try sandbox.run("accounts", "login", "--all")
         #expect(login.status == 1, "\(login)")

@@ -21,7 +21,7 @@ import Testing
     @Test func kubectlReadsEveryManifestAndTheRBACIsLimitedToTheSecret() throws {
         let kube = try FakeKubernetesAPI()
         defer { kube.stop() }
-        let sandbox = try CLISandbox()
+        var sandbox = try CLISandbox()
         defer { sandbox.remove() }
         let kubeconfig = try sandbox.write(".kube/config", kube.kubeconfig())
 
@@ -42,11 +42,16 @@ import Testing
                 "Namespace", "ServiceAccount", "ConfigMap", "Role", "RoleBinding", "Deployment",
             ]))
 
-        // The config is one ecr-sessions reads, and names the Secret the Role is limited to.
-        let config = try #require((try object("ConfigMap")["data"] as? [String: String])?["config"])
-        try sandbox.write(".config/ecr-sessions/config", config)
+        // The config is one ecr-sessions reads, its accounts' profiles are in the AWS config beside it (read as the
+        // Deployment's variables point at them), and it names the Secret the Role is limited to.
+        let data = try #require(try object("ConfigMap")["data"] as? [String: String])
+        let config = try #require(data["config"])
+        sandbox.environment["ECR_SESSIONS_CONFIG"] = try sandbox.write("etc/ecr-sessions/config", config)
+        sandbox.environment["AWS_CONFIG_FILE"] = try sandbox.write(
+            "etc/ecr-sessions/aws-config", try #require(data["aws-config"]))
         let check = try sandbox.run("accounts", "list")
         #expect(check.status == 0, "\(check)")
+        #expect(check.stdout.contains("prod") && check.stdout.contains("eu-west-1 us-east-1"), "\(check)")
         #expect(config.contains("targets = kubernetes") && config.contains("kubernetes_secret = ecr-sessions"))
         let rules = try #require(try object("Role")["rules"] as? [[String: Any]])
         for rule in rules {

@@ -52,8 +52,11 @@ import Testing
         sandbox.environment["AWS_ENDPOINT_URL_ECR"] = endpoint.endpoint.absoluteString
         chmod(sandbox.home.path + "/.aws/credentials", 0o644)
         try sandbox.write(".config/ecr-sessions/config", "[settings]\ntargets = docker containers\n")
-        try sandbox.write(".config/containers/auth.json", #"{"auths": {}, "credsStore": "desktop"}"#)
-        chmod(sandbox.home.path + "/.config/containers/auth.json", 0o600)
+        // docker asks a credsStore before reading auths; podman and skopeo read no credsStore in auth.json.
+        for file in [".docker/config.json", ".config/containers/auth.json"] {
+            try sandbox.write(file, #"{"auths": {}, "credsStore": "desktop"}"#)
+            chmod(sandbox.home.path + "/" + file, 0o600)
+        }
         // A timer installed long ago that has never refreshed anything.
         for unit in ["timer", "service"] {
             try sandbox.write(".config/systemd/user/ecr-sessions-refresh.\(unit)", "[Unit]\n")
@@ -63,8 +66,13 @@ import Testing
         #expect(doctor.status == 1, "\(doctor)")
         let credentials = problem(doctor.stdout, ".aws/credentials: mode 644")
         #expect(credentials?.contains("fix: chmod 600 \(sandbox.home.path)/.aws/credentials") == true, "\(doctor)")
-        let store = problem(doctor.stdout, "auth.json: credsStore 'desktop'")
+        let store = problem(doctor.stdout, "config.json: credsStore 'desktop'")
         #expect(store?.contains("remove credsStore") == true, "\(doctor)")
+        #expect(problem(doctor.stdout, "auth.json: credsStore") == nil, "\(doctor)")
+        #expect(
+            doctor.stdout.contains(
+                "ok  targets: \(sandbox.home.path)/.config/containers/auth.json: credsStore "
+                    + "'desktop' hides no login"), "\(doctor)")
         let timer = problem(doctor.stdout, "is installed, but no refresh has run")
         #expect(timer?.contains("systemctl --user status ecr-sessions-refresh.timer") == true, "\(doctor)")
         let skew =
@@ -94,22 +102,32 @@ import Testing
         #expect(timer?.contains("ecr-sessions timer install") == true, "\(doctor)")
     }
 
-    @Test func aHealthySetupPassesOnlineToo() throws {
+    @Test func aHealthySetupPassesOnlineToo() async throws {
         defer { sandbox.remove() }
+        // The fake ECR for the refresh and the endpoint check; moto, checking signatures, for STS's answer to
+        // whose the key is (the moto user's, in moto's default account).
+        let (moto, key) = try await CrossAccountMoto.doctor.get()
+        try sandbox.write(
+            ".aws/credentials",
+            "[dev]\naws_access_key_id = \(key.accessKeyID)\naws_secret_access_key = \(key.secretAccessKey)\n")
+        chmod(sandbox.home.path + "/.aws/credentials", 0o600)
         let ecr = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
         defer { ecr.stop() }
-        ecr.register(
-            AWSCredentials(accessKeyID: "AKIADOCTOR0000000001", secretAccessKey: "s3cret"), account: "210987654321")
+        ecr.register(key, account: "123456789012")
         var sandbox = sandbox
         sandbox.environment.merge(ecr.environment) { $1 }
+        sandbox.environment["AWS_ENDPOINT_URL_STS"] = moto.endpoint
         let refresh = try sandbox.run("refresh", "--quiet")
         #expect(refresh.status == 0, "\(refresh)")
 
         let doctor = try sandbox.run("doctor", "--online")
         #expect(doctor.status == 0, "\(doctor)")
         #expect(doctor.stdout.hasSuffix("Every check passed.\n"), "\(doctor)")
-        #expect(doctor.stdout.contains("ok  accounts: account dev: access key AKIADOCTOR0000000001 works in eu-west-1"))
+        #expect(
+            doctor.stdout.contains(
+                "ok  accounts: account dev: access key \(key.accessKeyID) is account 123456789012 "
+                    + "(arn:aws:iam::123456789012:user/source-user)"), "\(doctor)")
         #expect(doctor.stdout.contains("a timer or the daemon last refreshed"), "\(doctor)")
-        #expect(!doctor.stdout.contains("s3cret"))
+        #expect(!doctor.stdout.contains(key.secretAccessKey))
     }
 }

@@ -81,16 +81,22 @@ extension Actions.Doctor {
                     fix: "repair or remove it"))
             return findings
         }
-        findings += shadowFindings(object, path: path, managed: managed, registers: file.helperToRegister != nil)
+        findings += shadowFindings(object, file: file, managed: managed)
         return findings
     }
 
     /// A `credsStore`, or a `credHelpers` entry that is not ecr-sessions', for a host ecr-sessions logs in: the
-    /// tool asks that helper and never reads the entry written.
-    /// `registers`: ecr-sessions' next login sets `credHelpers` for its hosts in this file, which lifts the shadow.
-    private func shadowFindings(_ object: [String: Any], path: String, managed: Set<String>, registers: Bool)
+    /// tool asks that helper and never reads the entry written. When the file gets our helper registered,
+    /// ecr-sessions' next login sets `credHelpers` for its hosts, which lifts the shadow.
+    ///
+    /// A `credsStore` counts only where the file's readers honour it: podman, skopeo and buildah (containers/image's
+    /// `pkg/docker/config`) read `auths` and `credHelpers` from `auth.json` but no `credsStore` (their global helpers
+    /// are `credential-helpers` in registries.conf), so a `credsStore` there hides nothing and is only mentioned.
+    private func shadowFindings(_ object: [String: Any], file: RegistryAuthFile, managed: Set<String>)
         -> [DoctorFinding]
     {
+        let path = file.path
+        let registers = file.helperToRegister != nil
         let ours = RegistryAuthFile.credentialHelperName
         let helpers = object["credHelpers"] as? [String: Any] ?? [:]
         var findings: [DoctorFinding] = []
@@ -103,7 +109,12 @@ extension Actions.Doctor {
                         fix: "remove that entry, or set it to '\(ours)'"))
             }
         }
-        if let store = object["credsStore"] as? String, !store.isEmpty, store != ours {
+        if let store = object["credsStore"] as? String, !store.isEmpty, store != ours, !file.honoursCredsStore {
+            findings.append(
+                DoctorFinding(
+                    .targets, path, .ok,
+                    "credsStore '\(store)' hides no login: the tools reading this file ignore a credsStore in it"))
+        } else if let store = object["credsStore"] as? String, !store.isEmpty, store != ours {
             let hidden = managed.filter { (helpers[$0] as? String) != ours }.sorted()
             if hidden.isEmpty && !managed.isEmpty {
                 findings.append(

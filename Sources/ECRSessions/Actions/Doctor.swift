@@ -70,7 +70,7 @@ extension Actions {
         }
 
         /// Runs every check; `online` also resolves each account's credentials (assuming roles, calling SSO) and asks
-        /// ECR for a token with them, writing nothing.
+        /// STS whose they are (GetCallerIdentity), writing nothing.
         public func run(online: Bool = false) async -> DoctorReport {
             var findings = awsFiles()
             let accounts = try? context.accounts()
@@ -121,8 +121,8 @@ extension Actions.Doctor {
         return DoctorFinding(check, path, .ok, "mode \(octal), only you may read it")
     }
 
-    /// Every account resolves to a profile with a credential source and a region; `online` logs each in (one
-    /// region) without writing, which also proves the credentials and the role chain.
+    /// Every account resolves to a profile with a credential source and a region; `online` resolves each one's
+    /// credentials and asks STS whose they are, which proves the credentials and the role chain without writing.
     func accounts(online: Bool) async -> [DoctorFinding] {
         let accounts: [Account]
         do {
@@ -159,20 +159,51 @@ extension Actions.Doctor {
         return findings
     }
 
+    /// Resolves the account's credentials (assuming its roles, calling SSO) and asks STS whose they are: any valid
+    /// credentials may call GetCallerIdentity, so this proves them without needing ECR's permissions or writing.
     private func onlineFinding(_ account: Account, job: LoginJob) async -> DoctorFinding {
         let subject = "account \(account.name)"
+        let resolved: ResolvedProfile
+        let identity: CallerIdentity
         do {
-            let resolved = try await context.credentialProvider().resolve(profile: account.profile)
-            let tokens = try await context.ecrClient.authorizationTokens(
-                for: job, resolved: resolved, environment: context.environment)
-            let hosts = tokens.map(\.registryHost).joined(separator: ", ")
-            return DoctorFinding(
-                .accounts, subject, .ok,
-                "access key \(resolved.credentials.accessKeyID) works in \(job.region) (\(hosts))")
+            resolved = try await context.credentialProvider().resolve(profile: account.profile)
+            let region = resolved.region ?? job.region
+            let endpoint = try STSEndpoint.url(
+                region: region, environment: context.environment,
+                profileServiceEndpoint: resolved.serviceEndpointURLs["sts"],
+                profileEndpoint: resolved.profileEndpointURL,
+                settings: resolved.endpointSettings(environment: context.environment))
+            identity = try await STSClient(transport: context.transport, clock: context.clock, retry: context.retry)
+                .getCallerIdentity(credentials: resolved.credentials, region: region, endpoint: endpoint)
         } catch {
             return DoctorFinding(
                 .accounts, subject, .problem, "\(error)",
                 fix: "`ecr-sessions accounts login \(account.name)` says the same; fix what it names")
         }
+        let who = "access key \(resolved.credentials.accessKeyID) is account \(identity.account) (\(identity.arn))"
+        guard let profiles = try? context.awsProfiles(),
+            let expected = Self.expectedAccount(ofProfile: account.profile, in: profiles)
+        else {
+            return DoctorFinding(.accounts, subject, .ok, who)
+        }
+        guard expected.id == identity.account else {
+            return DoctorFinding(
+                .accounts, subject, .problem, "\(who), but \(expected.setting) says account \(expected.id)",
+                fix: "correct \(expected.setting) of profile '\(account.profile)', or give the profile credentials of "
+                    + "account \(expected.id)")
+        }
+        return DoctorFinding(.accounts, subject, .ok, "\(who), as \(expected.setting) says")
+    }
+
+    /// The account the profile says its credentials belong to, and the setting that says so: `aws_account_id`,
+    /// else `sso_account_id`, else the account of `role_arn`; nil when it says none.
+    static func expectedAccount(ofProfile name: String, in profiles: AWSProfiles) -> (id: String, setting: String)? {
+        guard let profile = profiles.profiles[name] else { return nil }
+        for key in ["aws_account_id", "sso_account_id"] {
+            if let id = profile[key] { return (id, key) }
+        }
+        let arn = profile["role_arn"]?.split(separator: ":", omittingEmptySubsequences: false) ?? []
+        guard arn.count >= 6, arn[0] == "arn", !arn[4].isEmpty else { return nil }
+        return (String(arn[4]), "role_arn")
     }
 }

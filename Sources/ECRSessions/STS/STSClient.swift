@@ -71,8 +71,24 @@ public struct AssumedRole: Sendable, Equatable {
     }
 }
 
-/// Calls STS's AssumeRole and AssumeRoleWithWebIdentity over the Query protocol, retrying throttling and server
-/// errors.
+/// Whose credentials these are, as STS's GetCallerIdentity says. Nothing in it is a secret.
+public struct CallerIdentity: Sendable, Equatable {
+    /// The 12-digit account the principal belongs to.
+    public var account: String
+    /// The principal: `arn:aws:iam::<account>:user/<name>`, `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    public var arn: String
+    /// The principal's unique ID (`AIDA...`, or `AROA...:<session>` for a role).
+    public var userID: String
+
+    public init(account: String, arn: String, userID: String) {
+        self.account = account
+        self.arn = arn
+        self.userID = userID
+    }
+}
+
+/// Calls STS's AssumeRole, AssumeRoleWithWebIdentity and GetCallerIdentity over the Query protocol, retrying
+/// throttling and server errors.
 public struct STSClient: Sendable {
     let service: AWSServiceClient
 
@@ -119,6 +135,28 @@ public struct STSClient: Sendable {
         return try await perform(call)
     }
 
+    /// Who `credentials` belong to (signed for `region`, or for us-east-1 when nil). Any valid credentials may ask,
+    /// whatever their policies, so this proves the credentials themselves and nothing more.
+    public func getCallerIdentity(credentials: AWSCredentials, region: String?, endpoint: URL)
+        async throws(STSError) -> CallerIdentity
+    {
+        let call = Call(
+            action: "GetCallerIdentity", parameters: [], roleARN: nil, endpoint: endpoint,
+            signer: SigV4Signer(credentials: credentials, region: region ?? "us-east-1", service: "sts"),
+            secrets: [credentials.secretAccessKey, credentials.sessionToken])
+        return try await perform(call) { answer throws(STSError) in
+            guard let result = answer.element("GetCallerIdentityResult"), let account = result.value("Account"),
+                !account.isEmpty
+            else {
+                throw STSError(
+                    .malformedResponse, roleARN: nil,
+                    detail: "STS at \(endpoint.host ?? "?") answered GetCallerIdentity without an Account")
+            }
+            return CallerIdentity(
+                account: account, arn: result.value("Arn") ?? "", userID: result.value("UserId") ?? "")
+        }
+    }
+
     /// A session name for when the profile names none (`role_session_name`): botocore uses a timestamp too.
     public static func defaultSessionName(now: Date) -> String {
         "ecr-sessions-\(Int(now.timeIntervalSince1970))"
@@ -132,7 +170,8 @@ extension STSClient {
     struct Call: AWSErrorMapping {
         var action: String
         var parameters: [(String, String)]
-        var roleARN: String
+        /// The role to assume; nil for GetCallerIdentity.
+        var roleARN: String?
         var endpoint: URL
         /// Nil for the unsigned web identity call.
         var signer: SigV4Signer?
@@ -166,12 +205,19 @@ extension STSClient {
 
     /// Sends the call, retrying while the failure is throttling, a 5xx or the network, and reads the credentials.
     private func perform(_ call: Call) async throws(STSError) -> AssumedRole {
+        try await perform(call) { answer throws(STSError) in try assumedRole(from: answer, call) }
+    }
+
+    /// Sends the call, retrying while the failure is throttling, a 5xx or the network, and reads the answer.
+    private func perform<Answer>(_ call: Call, read: (QueryXML) throws(STSError) -> Answer)
+        async throws(STSError) -> Answer
+    {
         let request = HTTPRequest(
             method: "POST", url: call.endpoint,
             headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: call.body)
         return try await service.perform(request, signer: call.signer, errors: call) {
-            response throws(STSError) in try assumedRole(from: QueryXML(response.body), call)
+            response throws(STSError) in try read(QueryXML(response.body))
         }
     }
 
