@@ -63,9 +63,29 @@ extension Actions {
         /// Reads everything a bad configuration breaks (the cache, the accounts, the policy), so that such a problem
         /// is found before anything changes.
         public func check() throws {
-            _ = try context.cache()
-            _ = try context.accounts()
+            _ = try accounts(cache: try context.cache())
             _ = try policy()
+        }
+
+        /// The accounts as `context.accounts()` derives them, or as an earlier run derived them while the AWS files,
+        /// the config file and the environment are unchanged (`DerivedAccounts`): a refresh with nothing due need not
+        /// parse a thousand profiles. `reused` says which it was. Any doubt derives as usual: a file modified in the
+        /// last two seconds, a cache that cannot be read, a value that does not decode.
+        func accounts(cache: Cache) throws -> (accounts: [Account], reused: Bool) {
+            let inputs = DerivedAccounts.inputs(
+                files: context.awsFilePaths + [context.configurationPath], configPath: context.configPath,
+                targetNames: context.targets.names, environment: context.environment)
+            if let inputs, let stored = try? cache.derivedValue(kind: DerivedAccounts.kind, inputs: inputs),
+                let accounts = DerivedAccounts.decode(stored)
+            {
+                return (accounts, true)
+            }
+            let accounts = try context.accounts()
+            if let inputs, let text = DerivedAccounts.encode(accounts) {
+                // Best effort: a cache that cannot keep it only means the next run derives them again.
+                try? cache.saveDerivedValue(text, kind: DerivedAccounts.kind, inputs: inputs)
+            }
+            return (accounts, false)
         }
 
         /// Renews what is due, holding the refresh lock so a second run does nothing. With `force`, renews
@@ -81,7 +101,8 @@ extension Actions {
                     plan: RefreshPlan(entries: [], now: context.clock.now()), endangered: [])
             }
             defer { withExtendedLifetime(lock) {} }
-            let accounts = await context.resolvingInstanceRegions(try context.accounts().filter(\.isEnabled))
+            let configured = try accounts(cache: cache).accounts
+            let accounts = await context.resolvingInstanceRegions(configured.filter(\.isEnabled))
             let policy = try policy()
             let jobs = accounts.flatMap(\.jobs)
             let plan = RefreshPlan.make(
