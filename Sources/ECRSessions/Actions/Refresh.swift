@@ -63,8 +63,21 @@ extension Actions {
         /// Reads everything a bad configuration breaks (the cache, the accounts, the policy), so that such a problem
         /// is found before anything changes.
         public func check() throws {
-            _ = try accounts(cache: try context.cache())
+            let cache = try context.cache()
+            // Accounts stored for these very inputs were derived without an error: no need to decode them here.
+            if derivedAccountsInputs().flatMap({ try? cache.derivedValue(kind: DerivedAccounts.kind, inputs: $0) })
+                == nil
+            {
+                _ = try accounts(cache: cache)
+            }
             _ = try policy()
+        }
+
+        /// The digest of what the accounts depend on (`DerivedAccounts.inputs`), nil when it cannot be trusted.
+        private func derivedAccountsInputs() -> String? {
+            DerivedAccounts.inputs(
+                files: context.awsFilePaths + [context.configurationPath], configPath: context.configPath,
+                targetNames: context.targets.names, environment: context.environment)
         }
 
         /// The accounts as `context.accounts()` derives them, or as an earlier run derived them while the AWS files,
@@ -72,9 +85,7 @@ extension Actions {
         /// parse a thousand profiles. `reused` says which it was. Any doubt derives as usual: a file modified in the
         /// last two seconds, a cache that cannot be read, a value that does not decode.
         func accounts(cache: Cache) throws -> (accounts: [Account], reused: Bool) {
-            let inputs = DerivedAccounts.inputs(
-                files: context.awsFilePaths + [context.configurationPath], configPath: context.configPath,
-                targetNames: context.targets.names, environment: context.environment)
+            let inputs = derivedAccountsInputs()
             if let inputs, let stored = try? cache.derivedValue(kind: DerivedAccounts.kind, inputs: inputs),
                 let accounts = DerivedAccounts.decode(stored)
             {
