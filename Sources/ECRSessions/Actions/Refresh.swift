@@ -63,9 +63,40 @@ extension Actions {
         /// Reads everything a bad configuration breaks (the cache, the accounts, the policy), so that such a problem
         /// is found before anything changes.
         public func check() throws {
-            _ = try context.cache()
-            _ = try context.accounts()
+            let cache = try context.cache()
+            // Accounts stored for these very inputs were derived without an error: no need to decode them here.
+            if derivedAccountsInputs().flatMap({ try? cache.derivedValue(kind: DerivedAccounts.kind, inputs: $0) })
+                == nil
+            {
+                _ = try accounts(cache: cache)
+            }
             _ = try policy()
+        }
+
+        /// The digest of what the accounts depend on (`DerivedAccounts.inputs`), nil when it cannot be trusted.
+        private func derivedAccountsInputs() -> String? {
+            DerivedAccounts.inputs(
+                files: context.awsFilePaths + [context.configurationPath], configPath: context.configPath,
+                targetNames: context.targets.names, environment: context.environment)
+        }
+
+        /// The accounts as `context.accounts()` derives them, or as an earlier run derived them while the AWS files,
+        /// the config file and the environment are unchanged (`DerivedAccounts`): a refresh with nothing due need not
+        /// parse a thousand profiles. `reused` says which it was. Any doubt derives as usual: a file modified in the
+        /// last two seconds, a cache that cannot be read, a value that does not decode.
+        func accounts(cache: Cache) throws -> (accounts: [Account], reused: Bool) {
+            let inputs = derivedAccountsInputs()
+            if let inputs, let stored = try? cache.derivedValue(kind: DerivedAccounts.kind, inputs: inputs),
+                let accounts = DerivedAccounts.decode(stored)
+            {
+                return (accounts, true)
+            }
+            let accounts = try context.accounts()
+            if let inputs, let text = DerivedAccounts.encode(accounts) {
+                // Best effort: a cache that cannot keep it only means the next run derives them again.
+                try? cache.saveDerivedValue(text, kind: DerivedAccounts.kind, inputs: inputs)
+            }
+            return (accounts, false)
         }
 
         /// Renews what is due, holding the refresh lock so a second run does nothing. With `force`, renews
@@ -81,7 +112,8 @@ extension Actions {
                     plan: RefreshPlan(entries: [], now: context.clock.now()), endangered: [])
             }
             defer { withExtendedLifetime(lock) {} }
-            let accounts = await context.resolvingInstanceRegions(try context.accounts().filter(\.isEnabled))
+            let configured = try accounts(cache: cache).accounts
+            let accounts = await context.resolvingInstanceRegions(configured.filter(\.isEnabled))
             let policy = try policy()
             let jobs = accounts.flatMap(\.jobs)
             let plan = RefreshPlan.make(

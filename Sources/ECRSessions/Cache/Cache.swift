@@ -382,6 +382,7 @@ public final class Cache: Sendable {
         DROP INDEX attempts_by_account;
         """,
         statusMigration,
+        derivedMigration,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.

@@ -46,13 +46,16 @@ public final class CurlTransport: HTTPTransport {
         self.settings = settings
     }
 
-    private static let initializeLibcurl: Void = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-    }()
+    /// libcurl, loaded and initialised on first use, not at start-up: `status` and a `refresh` with nothing due
+    /// never pay for loading it or for TLS set-up. Without it the request fails with `.libraryMissing`.
+    private static func loadLibcurl(for request: HTTPRequest) throws(HTTPError) {
+        guard case .failure(var error) = Libcurl.shared else { return }
+        error.host = request.url.host ?? request.url.absoluteString
+        throw error
+    }
 
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
-        // On first use, not at start-up: `status` and a `refresh` with nothing due never pay for TLS set-up.
-        CurlTransport.initializeLibcurl
+        try CurlTransport.loadLibcurl(for: request)
         var settings = settings
         if let remaining = Deadline.remaining {
             guard remaining > .milliseconds(10) else {
@@ -77,7 +80,7 @@ public final class CurlTransport: HTTPTransport {
 
     /// Sends `request` on the calling thread, for callers that are not async (a target's write).
     public func sendBlocking(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
-        CurlTransport.initializeLibcurl
+        try CurlTransport.loadLibcurl(for: request)
         let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         defer { idleHandles.withLock { $0.append(handle) } }
         return try handle.perform(request, settings: settings).get()
@@ -89,31 +92,31 @@ private final class CurlEasyHandle: @unchecked Sendable {
     private let handle: UnsafeMutableRawPointer
 
     init() {
-        guard let handle = curl_easy_init() else {
+        guard let handle = ecr_curl_easy_init() else {
             fatalError("curl_easy_init failed: libcurl could not allocate a handle")
         }
         self.handle = handle
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        ecr_curl_easy_cleanup(handle)
     }
 
     func perform(_ request: HTTPRequest, settings: CurlSettings) -> Result<HTTPResponse, HTTPError> {
         // Options from a previous transfer must not leak into this one; reset keeps the connection cache.
-        curl_easy_reset(handle)
+        ecr_curl_easy_reset(handle)
         let host = request.url.host ?? request.url.absoluteString
         let sink = ResponseSink()
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer { ecr_curl_slist_free_all(headerList) }
 
         for header in request.headers {
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+            headerList = ecr_curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
         // Without this curl sends `Expect: 100-continue` for larger bodies and waits a round trip for it.
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = ecr_curl_slist_append(headerList, "Expect:")
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
             ecr_curl_setopt_string(handle, CURLOPT_URL, request.url.absoluteString)
@@ -162,12 +165,12 @@ private final class CurlEasyHandle: @unchecked Sendable {
             ecr_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
             ecr_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, appendHeaderLine)
             ecr_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
-            return withExtendedLifetime(sink) { curl_easy_perform(handle) }
+            return withExtendedLifetime(sink) { ecr_curl_easy_perform(handle) }
         }
 
         guard code == CURLE_OK else {
             let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
+            let detail = message.isEmpty ? String(cString: ecr_curl_easy_strerror(code)) : message
             return .failure(HTTPError(kind: HTTPError.Kind(code), host: host, detail: detail))
         }
         var status = 0

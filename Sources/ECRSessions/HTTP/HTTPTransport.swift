@@ -56,6 +56,8 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case couldNotConnect
         case couldNotResolveHost
         case tls
+        /// libcurl is not installed (or not loadable): no request can be sent until it is.
+        case libraryMissing
         case other
     }
 
@@ -76,6 +78,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .couldNotConnect: "could not connect to \(host) (\(detail)); check the network, proxy or endpoint URL"
         case .couldNotResolveHost: "could not resolve \(host) (\(detail)); check the region and endpoint URL"
         case .tls: "TLS with \(host) failed (\(detail)); check AWS_CA_BUNDLE or the proxy's certificate"
+        case .libraryMissing: "cannot send a request to \(host): \(detail)"
         case .other: "request to \(host) failed: \(detail)"
         }
     }
