@@ -45,12 +45,14 @@ extension Root.Accounts {
             // told as they come; a success once its registry is written into every target (within a quarter second).
             let report = try await afterChanges {
                 try await action.run(
-                    accounts, concurrency: concurrency, mfaPrompt: progress.pausing(TerminalMFAPrompt.ifInteractive()),
+                    accounts, concurrency: concurrency, recordingForStatus: all,
+                    mfaPrompt: progress.pausing(TerminalMFAPrompt.ifInteractive()),
                     progress: { result in progress.record(result) },
                     written: { results, failed in progress.recordWritten(results, failedHosts: failed) })
             }
             progress.finish()
             printLoginProblems(report)
+            if let problem = report.metricsError { printError("warning: \(problem)") }
             if !report.succeeded { throw ExitCode(1) }
         }
     }

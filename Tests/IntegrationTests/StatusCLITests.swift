@@ -235,4 +235,48 @@ struct ParseFailure: Error, CustomStringConvertible {
         let status = try sandbox.run("status", "--json")
         #expect(status.stdout.contains("\"bad\"") && !status.stdout.contains("\"old\""), "\(status)")
     }
+
+    /// `accounts login --all` logs every configured account in, so it leaves what a refresh leaves: `status` knows
+    /// the configured jobs (an account that could not log in is failing, not missing), the metrics file is written,
+    /// and an account gone from the AWS files is pruned, all before any refresh has run. A login of named accounts
+    /// records no run.
+    @Test func loginOfEveryAccountRecordsForStatusAsARefreshDoes() throws {
+        let ecr = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
+        var sandbox = try CLISandbox()
+        defer {
+            ecr.stop()
+            sandbox.remove()
+        }
+        sandbox.environment.merge(ecr.environment) { $1 }
+        let good = AWSCredentials(accessKeyID: "AKIASTATUS0000000002", secretAccessKey: "secret-of-good")
+        ecr.register(good, account: "300000000002")
+        let credentials = { (profiles: [String]) in
+            profiles.map { profile in
+                let key = profile == "bad" ? "AKIASTATUSUNKNOWN000" : good.accessKeyID
+                return "[\(profile)]\naws_access_key_id = \(key)\naws_secret_access_key = \(good.secretAccessKey)\n"
+                    + "region = eu-west-1\n"
+            }.joined()
+        }
+        try sandbox.write(".aws/credentials", credentials(["good", "old"]))
+        let metrics = sandbox.home.path + "/ecr-sessions.prom"
+        try sandbox.write(".config/ecr-sessions/config", "[settings]\nmetrics_file = \(metrics)\n")
+
+        let named = try sandbox.run("accounts", "login", "good")
+        #expect(named.status == 0, "\(named)")
+        #expect(!FileManager.default.fileExists(atPath: metrics), "a login of named accounts is no run")
+        #expect(try !sandbox.run("status").stdout.contains("Last refresh"))
+
+        let old = try sandbox.run("accounts", "login", "old")
+        #expect(old.status == 0, "\(old)")
+        try sandbox.write(".aws/credentials", credentials(["good", "bad"]))
+        let all = try sandbox.run("accounts", "login", "--all")
+        #expect(all.status == 1, "\(all)")
+        let status = try sandbox.run("status", "--json")
+        #expect(status.stdout.contains("\"duration_seconds\""), "a run is recorded: \(status)")
+        #expect(status.stdout.contains("\"bad\"") && !status.stdout.contains("\"old\""), "\(status)")
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("ecr_sessions_consecutive_failures{account=\"bad\""), "\(text)")
+        let check = try sandbox.run("status", "--check")
+        #expect(check.status == 2 && check.stdout.contains("bad"), "\(check)")
+    }
 }

@@ -11,6 +11,8 @@ public struct LoginReport: Sendable {
     public var targetErrors: [TargetError]
     /// Registry hosts that some target could not be given, with that target's error: not logged in there.
     public var failedHosts: [String: TargetError] = [:]
+    /// Why the metrics file could not be written, when the login recorded for `status` (`recordingForStatus`).
+    public var metricsError: String? = nil
 
     /// True when every requested account is logged in and every target written.
     public var succeeded: Bool {
@@ -41,13 +43,19 @@ extension Actions {
         /// soon as it is known; `written` sees each batch of results with logins once its targets are written, with
         /// the hosts some target could not be given. A role with `mfa_serial` asks `mfaPrompt` for a code when it
         /// has no valid session; with no prompt (refresh, daemon, no terminal) it fails with a clear error.
+        ///
+        /// `recordingForStatus` is for a login of every configured account (`accounts login --all`): it leaves for
+        /// `status` and monitoring what a refresh run leaves (the configured jobs, the run's times, the metrics
+        /// file), so `status` knows what is configured before the first refresh has run.
         public func run(
             _ accounts: [Account], concurrency: Int? = nil, only selected: Set<LoginJob>? = nil,
+            recordingForStatus: Bool = false,
             mfaPrompt: (any MFAPrompt)? = nil, progress: @Sendable (LoginResult) -> Void = { _ in },
             written: @escaping @Sendable (_ results: [LoginResult], _ failedHosts: [String: TargetError]) -> Void = {
                 _, _ in
             }
         ) async throws -> LoginReport {
+            let startedAt = context.clock.now()
             let accounts = await context.resolvingInstanceRegions(accounts)
             let settings = try context.settings()
             let runner = try context.loginRunner(concurrency: concurrency, mfaPrompt: mfaPrompt)
@@ -92,9 +100,15 @@ extension Actions {
                 return results
             }
             let written = try batches.finish()
-            return LoginReport(
+            var report = LoginReport(
                 results: results, skipped: accounts.filter { $0.problem != nil && $0.isEnabled },
                 notices: written.notices, targetErrors: written.errors, failedHosts: written.failedHosts)
+            if recordingForStatus {
+                let refresh = Actions.Refresh(context)
+                report.metricsError = try refresh.recordForStatus(
+                    accounts: accounts, policy: try refresh.policy(), startedAt: startedAt, cache: try context.cache())
+            }
+            return report
         }
 
         /// A token that reached the cache but not a target the tools read is no login at all: record it as a failed
