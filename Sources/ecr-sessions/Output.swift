@@ -56,7 +56,7 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
 /// colour a cell after the layout without breaking it.
 func columns(_ header: [String]?, _ rows: [[String]]) -> [[String]] {
     let all = (header.map { [$0] } ?? []) + rows
-    let counts = all.map { row in row.map(\.count) }
+    let counts = all.map { row in row.map(displayWidth) }
     let widths = (all.first ?? []).indices.map { column in counts.map { $0[column] }.max() ?? 0 }
     // Padding is cut from one run of spaces: appending a repeated character one at a time is slow.
     let spaces = String(repeating: " ", count: widths.max() ?? 0)
@@ -67,6 +67,12 @@ func columns(_ header: [String]?, _ rows: [[String]]) -> [[String]] {
             return cell + Substring(spaces.utf8.prefix(max(0, widths[column] - counts[index][column])))
         }
     }
+}
+
+/// The characters `text` shows: its bytes when it is ASCII (most cells), which spares `status` counting grapheme
+/// clusters in every cell of every row.
+private func displayWidth(_ text: String) -> Int {
+    text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count
 }
 
 extension Date {

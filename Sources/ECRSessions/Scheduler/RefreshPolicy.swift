@@ -29,8 +29,7 @@ public struct RefreshPolicy: Sendable, Equatable {
         let jitter =
             window * jitterFraction
             * stableFraction(
-                login.profile, login.region, login.registry,
-                String(login.expiresAt.timeIntervalSince1970))
+                login.profile, login.region, login.registry, number: login.expiresAt.timeIntervalSince1970.bitPattern)
         // However large refresh_before is, a fresh token keeps a tenth of its life before it is due again;
         // otherwise a window close to the lifetime would renew on every run.
         return login.expiresAt.addingTimeInterval(-min(window + jitter, lifetime * 0.9))
@@ -45,13 +44,22 @@ public struct RefreshPolicy: Sendable, Equatable {
     }
 }
 
-/// A number in [0, 1) that depends only on `parts`: FNV-1a, because Swift's `Hasher` is seeded per process and
-/// two cron runs must agree.
-func stableFraction(_ parts: String...) -> Double {
+/// A number in [0, 1) that depends only on `parts` (and `number`'s bytes): FNV-1a, because Swift's `Hasher` is
+/// seeded per process and two cron runs must agree. Fed part by part, with no string built: `status` asks it for
+/// every registry.
+func stableFraction(_ parts: String..., number: UInt64? = nil) -> Double {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in parts.joined(separator: "\u{1F}").utf8 {
+    func add(_ byte: UInt8) {
         hash ^= UInt64(byte)
         hash = hash &* 0x100_0000_01b3
+    }
+    for (index, part) in parts.enumerated() {
+        if index > 0 { add(0x1F) }
+        for byte in part.utf8 { add(byte) }
+    }
+    if let number {
+        add(0x1F)
+        for shift in stride(from: 0, to: 64, by: 8) { add(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
     }
     return Double(hash >> 11) / Double(1 << 53)
 }
