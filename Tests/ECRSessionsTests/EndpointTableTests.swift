@@ -373,3 +373,24 @@ extension String {
         #expect(report.forgottenLogins == 1)
     }
 }
+
+@Suite("Region names")
+struct RegionNameTests {
+    @Test("isRegionName says what the region pattern [a-z]{2}(-[a-z]+)+-[0-9]+ says, for every name tried")
+    func matchesThePattern() {
+        let known = [
+            "eu-west-1", "us-gov-west-1", "us-isob-east-1", "cn-north-1", "ap-southeast-10", "", "eu", "eu-1",
+            "eu-west", "eu-west-", "-eu-west-1", "eu--west-1", "EU-west-1", "eus-west-1", "e-west-1", "eu-west-1a",
+            "eu-west-1-", "eu-wést-1", "eu-west-١",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ae-19Z")
+        let random = (0..<3000).map { _ in
+            String((0..<Int.random(in: 0...11, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+        }
+        for name in known + random {
+            #expect(
+                Partition.isRegionName(name) == (name.wholeMatch(of: /[a-z]{2}(-[a-z]+)+-[0-9]+/) != nil), "\(name)")
+        }
+    }
+}

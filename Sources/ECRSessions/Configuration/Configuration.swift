@@ -395,7 +395,7 @@ private struct SectionValues {
 
     func regions(_ property: INIProperty) throws(ConfigurationFileError) -> [String] {
         try list(property, expected: Configuration.regionsExpected) {
-            $0.wholeMatch(of: /[a-z]{2}(-[a-z]+)+-[0-9]+/) != nil
+            Partition.isRegionName($0)
         }
     }
 

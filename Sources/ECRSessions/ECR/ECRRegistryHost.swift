@@ -52,7 +52,7 @@ public struct ECRRegistryHost: Sendable, Hashable, CustomStringConvertible {
             service = [labels[1]]
             rest = labels[2...]
         }
-        guard let region = rest.first, region.wholeMatch(of: /[a-z]{2}(-[a-z]+)+-[0-9]+/) != nil else { return nil }
+        guard let region = rest.first, Partition.isRegionName(region) else { return nil }
         let suffix = rest.dropFirst().joined(separator: ".")
         let partition = Partition(region: region)
         let variant: EndpointVariant
