@@ -73,11 +73,21 @@ extension Cache {
                             .run([.text(key.profile), .text(key.region)])
                     }
                 }
-                try database.execute("DELETE FROM configured_jobs")
-                let insert = try database.prepare(
-                    "INSERT OR REPLACE INTO configured_jobs (profile, region, account) VALUES (?1, ?2, ?3)")
-                for job in record.jobs {
-                    try insert.run([.text(job.profile), .text(job.region), .text(job.account)])
+                // Most runs find the configuration as the last one left it: rewriting it then is a third of an idle
+                // refresh's cache work at 1,000 accounts.
+                var recorded: [ProfileRegion: String] = [:]
+                try database.prepare("SELECT profile, region, account FROM configured_jobs").query {
+                    row throws(SQLiteError) in
+                    recorded[ProfileRegion(profile: row.text(0) ?? "", region: row.text(1) ?? "")] = row.text(2) ?? ""
+                }
+                let wanted = Dictionary(record.jobs.map { ($0.key, $0.account) }) { _, last in last }
+                if recorded != wanted {
+                    try database.execute("DELETE FROM configured_jobs")
+                    let insert = try database.prepare(
+                        "INSERT OR REPLACE INTO configured_jobs (profile, region, account) VALUES (?1, ?2, ?3)")
+                    for job in record.jobs {
+                        try insert.run([.text(job.profile), .text(job.region), .text(job.account)])
+                    }
                 }
                 try database.prepare(
                     """
