@@ -306,3 +306,20 @@ struct CacheTests {
         }
     }
 }
+
+@Suite("Cache schema")
+struct CacheSchemaTests {
+    @Test("the tables read from the migrations' text are the tables SQLite holds after running them")
+    func tableNamesMatchSQLite() throws {
+        let directory = try TemporaryDirectory("cache-schema")
+        defer { directory.remove() }
+        let path = directory.path + "/cache.sqlite3"
+        _ = try Cache(path: path)
+        var tables: Set<String> = []
+        try SQLiteDatabase(path: path).prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).query { row in tables.insert(row.text(0) ?? "") }
+        #expect(Cache.latestTables == tables)
+        #expect(Cache.ownTables == tables.union(["written_files", "written_entries"]), "and the ones dropped since")
+    }
+}

@@ -438,8 +438,24 @@ public final class Cache: Sendable {
         tables.subtract(tableNames(after: "DROP TABLE ", in: migration))
     }
 
+    /// The names that follow `keyword` in `migration`, read on its bytes: every command opens the cache, and
+    /// Foundation's `components(separatedBy:)` over the migrations cost 5 M instructions of each.
     private static func tableNames(after keyword: String, in migration: String) -> [String] {
-        migration.components(separatedBy: keyword).dropFirst().map { String($0.prefix { $0 != " " && $0 != ";" }) }
+        let text = Array(migration.utf8)
+        let key = Array(keyword.utf8)
+        var names: [String] = []
+        var index = 0
+        while index + key.count <= text.count {
+            guard text[index..<index + key.count].elementsEqual(key) else {
+                index += 1
+                continue
+            }
+            var end = index + key.count
+            while end < text.count, text[end] != UInt8(ascii: " "), text[end] != UInt8(ascii: ";") { end += 1 }
+            names.append(String(decoding: text[(index + key.count)..<end], as: UTF8.self))
+            index = end
+        }
+        return names
     }
 
     /// Throws `CacheError.corrupt` when `PRAGMA quick_check` finds damage, `CacheError.foreign` for another program's
