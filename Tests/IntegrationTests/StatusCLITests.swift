@@ -189,22 +189,35 @@ struct ParseFailure: Error, CustomStringConvertible {
 /// What a refresh leaves for `status` and monitoring: the configured jobs, the metrics file, and no row of an
 /// account that is gone; and no "Nothing is due" beside an error.
 @Suite struct RefreshStatusTests {
-    @Test func refreshWritesMetricsPrunesRemovedAccountsAndReportsFailuresAlone() throws {
-        let ecr = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
+    let ecr: FakeECR
+    let sandbox: CLISandbox
+    let good = AWSCredentials(accessKeyID: "AKIASTATUS0000000001", secretAccessKey: "secret-of-good")
+
+    init() throws {
+        ecr = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
         var sandbox = try CLISandbox()
-        defer {
-            ecr.stop()
-            sandbox.remove()
-        }
         sandbox.environment.merge(ecr.environment) { $1 }
-        let good = AWSCredentials(accessKeyID: "AKIASTATUS0000000001", secretAccessKey: "secret-of-good")
+        self.sandbox = sandbox
         ecr.register(good, account: "300000000001")
-        let credentials = { (profiles: [String]) in
-            profiles.map { profile in
-                let key = profile == "good" ? good.accessKeyID : "AKIASTATUSUNKNOWN000"
-                return "[\(profile)]\naws_access_key_id = \(key)\naws_secret_access_key = s\nregion = eu-west-1\n"
-            }.joined()
-        }
+    }
+
+    func cleanUp() {
+        ecr.stop()
+        sandbox.remove()
+    }
+
+    /// `~/.aws/credentials` with `profiles` in eu-west-1: those in `known` sign with the registered key ID and
+    /// `secret`, the others with a key ECR does not know.
+    func credentials(_ profiles: [String], known: Set<String>, secret: String) -> String {
+        profiles.map { profile in
+            let key = known.contains(profile) ? good.accessKeyID : "AKIASTATUSUNKNOWN000"
+            return "[\(profile)]\naws_access_key_id = \(key)\naws_secret_access_key = \(secret)\nregion = eu-west-1\n"
+        }.joined()
+    }
+
+    @Test func refreshWritesMetricsPrunesRemovedAccountsAndReportsFailuresAlone() throws {
+        defer { cleanUp() }
+        let credentials = { (profiles: [String]) in self.credentials(profiles, known: ["good"], secret: "s") }
         try sandbox.write(".aws/credentials", credentials(["good", "bad", "old"]))
         let metrics = sandbox.home.path + "/metrics/ecr-sessions.prom"
         try FileManager.default.createDirectory(
@@ -241,21 +254,9 @@ struct ParseFailure: Error, CustomStringConvertible {
     /// and an account gone from the AWS files is pruned, all before any refresh has run. A login of named accounts
     /// records no run.
     @Test func loginOfEveryAccountRecordsForStatusAsARefreshDoes() throws {
-        let ecr = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
-        var sandbox = try CLISandbox()
-        defer {
-            ecr.stop()
-            sandbox.remove()
-        }
-        sandbox.environment.merge(ecr.environment) { $1 }
-        let good = AWSCredentials(accessKeyID: "AKIASTATUS0000000002", secretAccessKey: "secret-of-good")
-        ecr.register(good, account: "300000000002")
+        defer { cleanUp() }
         let credentials = { (profiles: [String]) in
-            profiles.map { profile in
-                let key = profile == "bad" ? "AKIASTATUSUNKNOWN000" : good.accessKeyID
-                return "[\(profile)]\naws_access_key_id = \(key)\naws_secret_access_key = \(good.secretAccessKey)\n"
-                    + "region = eu-west-1\n"
-            }.joined()
+            self.credentials(profiles, known: ["good", "old"], secret: self.good.secretAccessKey)
         }
         try sandbox.write(".aws/credentials", credentials(["good", "old"]))
         let metrics = sandbox.home.path + "/ecr-sessions.prom"

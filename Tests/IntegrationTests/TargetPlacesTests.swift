@@ -27,14 +27,21 @@ import Testing
     /// Logged in from a desktop shell (XDG_RUNTIME_DIR set), then renewed from cron (unset): podman's file in the
     /// runtime directory gets each new token too, refresh puts it back after a `podman logout`, and one logout
     /// clears both files.
-    @Test func aDesktopLoginsAuthFileIsKeptFreshFromCron() throws {
-        defer { sandbox.remove() }
+    /// Where a desktop session's podman reads, relative to HOME (`XDG_RUNTIME_DIR` is `~/run` in `desktopLogin`).
+    private let runtimeFile = "run/containers/auth.json"
+
+    /// `accounts login dev` from a desktop shell: XDG_RUNTIME_DIR set, and not /run/user/UID.
+    private func desktopLogin() throws {
         var desktop = sandbox
         desktop.environment["XDG_RUNTIME_DIR"] = sandbox.home.path + "/run"
         try FileManager.default.createDirectory(atPath: sandbox.home.path + "/run", withIntermediateDirectories: true)
         let first = try desktop.run("accounts", "login", "dev")
         #expect(first.status == 0, "\(first)")
-        let runtimeFile = "run/containers/auth.json"
+    }
+
+    @Test func aDesktopLoginsAuthFileIsKeptFreshFromCron() throws {
+        defer { sandbox.remove() }
+        try desktopLogin()
         #expect(
             try auth(runtimeFile) == fake.lastToken(account: "111122223333", region: "eu-west-1")?.authorizationToken)
 
@@ -60,12 +67,7 @@ import Testing
     /// clears it (the week in the field of the reliability suite found it expiring).
     @Test func aDesktopLoginsAuthFileSurvivesADamagedCache() throws {
         defer { sandbox.remove() }
-        var desktop = sandbox
-        desktop.environment["XDG_RUNTIME_DIR"] = sandbox.home.path + "/run"
-        try FileManager.default.createDirectory(atPath: sandbox.home.path + "/run", withIntermediateDirectories: true)
-        let first = try desktop.run("accounts", "login", "dev")
-        #expect(first.status == 0, "\(first)")
-        let runtimeFile = "run/containers/auth.json"
+        try desktopLogin()
         let cache = sandbox.home.path + "/.local/state/ecr-sessions/cache.sqlite3"
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
         try Data(repeating: 0x5a, count: 8192).write(to: URL(fileURLWithPath: cache))
