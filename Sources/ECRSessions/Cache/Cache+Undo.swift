@@ -74,9 +74,9 @@ extension Cache: UndoJournal {
 
     // MARK: The copy outside the database
 
-    /// Brings the copy in `undo-records/` and the database together when a cache is opened for writing: a new
-    /// database takes the records of the one it replaces (damaged and moved aside, or deleted), places it lacks
-    /// only; a database from before the copy existed writes its records out once.
+    /// Brings the copy in `undo-records/` and the database together at open: a new database (whoever creates it)
+    /// takes the records of the one it replaces (damaged and moved aside, or deleted), for the places it lacks; a
+    /// database from before the copy existed writes its records out once, at its first open for writing.
     func reconcileUndoMirror(newDatabase: Bool) throws(CacheError) {
         guard newDatabase || !undoMirror.exists else { return }
         try withDatabase { database throws(SQLiteError) in
