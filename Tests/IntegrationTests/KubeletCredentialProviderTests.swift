@@ -12,11 +12,7 @@ import Testing
 
     init() throws {
         fake = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
-        fake.register(accessKeyID: "AKIDKUBELET", secretAccessKey: "kubelet-secret", account: "111122223333")
-        sandbox = try CLISandbox(fake.environment)
-        try sandbox.write(
-            ".aws/credentials",
-            "[dev]\naws_access_key_id = AKIDKUBELET\naws_secret_access_key = kubelet-secret\nregion = eu-west-1\n")
+        sandbox = try .devProfile(of: fake, accessKeyID: "AKIDKUBELET", secretAccessKey: "kubelet-secret")
     }
 
     private func request(_ image: String, apiVersion: String = "credentialprovider.kubelet.k8s.io/v1") -> String {

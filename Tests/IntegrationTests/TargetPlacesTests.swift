@@ -11,11 +11,7 @@ import Testing
 
     init() throws {
         fake = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
-        fake.register(accessKeyID: "AKIDPLACES", secretAccessKey: "places-secret", account: "111122223333")
-        sandbox = try CLISandbox(fake.environment)
-        try sandbox.write(
-            ".aws/credentials",
-            "[dev]\naws_access_key_id = AKIDPLACES\naws_secret_access_key = places-secret\nregion = eu-west-1\n")
+        sandbox = try .devProfile(of: fake, accessKeyID: "AKIDPLACES", secretAccessKey: "places-secret")
         try sandbox.write(".config/ecr-sessions/config", "[settings]\ntargets = containers\n")
     }
 

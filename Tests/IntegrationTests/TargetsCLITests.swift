@@ -12,11 +12,7 @@ import Testing
 
     init() throws {
         fake = try FakeECR(clock: SystemClock(), regions: ["eu-west-1"])
-        fake.register(accessKeyID: "AKIDTARGETS", secretAccessKey: "targets-secret", account: "111122223333")
-        sandbox = try CLISandbox(fake.environment)
-        try sandbox.write(
-            ".aws/credentials",
-            "[dev]\naws_access_key_id = AKIDTARGETS\naws_secret_access_key = targets-secret\nregion = eu-west-1\n")
+        sandbox = try .devProfile(of: fake, accessKeyID: "AKIDTARGETS", secretAccessKey: "targets-secret")
     }
 
     private func dockerConfig() throws -> [String: Any] {
