@@ -50,8 +50,13 @@ let package = Package(
             ],
             swiftSettings: strict + [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             // The Swift runtime and Foundation linked in, in release builds: dynamic linking of their ~20 libraries
-            // was half of every command's start-up (BENCHMARKS.md). Debug builds and the tests link as before.
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+            // was half of every command's start-up (BENCHMARKS.md). And not position-independent, as Go's binaries
+            // (amazon-ecr-credential-helper among them): as a PIE, the loader rewrote its 78,000 relative
+            // relocations on every start, a sixth of `--version`'s CPU time. The libraries, heap and stack are still
+            // placed at random. Debug builds and the tests link as before.
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie"], .when(configuration: .release))
+            ]
         ),
         // Micro-benchmarks that scripts/benchmark runs (the SigV4 signer), outside the product's command line.
         .executableTarget(

@@ -6,11 +6,14 @@ the SigV4 Authorization header (its trailing digits, else a hash), the region fr
 profile gets its own registry; --registry names a real one (a local docker-registry) for an account, and --password
 fixes the password every token carries, so that its htpasswd accepts the logins. Prints its port on stdout once it
 listens, then serves until killed.
-"""
-import argparse, base64, hashlib, json, re, secrets, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+One asyncio loop serves every connection (HTTP/1.1 keep-alive): the benchmark's login sweep keeps up to 64 calls
+waiting out --latency-ms at once, and on a two-core machine a thread per connection (http.server) spent as much CPU
+as the client it was measuring. A real ECR costs the client's machine nothing.
+"""
+import argparse, asyncio, base64, hashlib, json, re, secrets, time
+
+CREDENTIAL = re.compile(rb"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 
 
 def account_for(access_key):
@@ -19,51 +22,56 @@ def account_for(access_key):
     return "%012d" % (number % 10**12)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, so clients can reuse connections
-    # Headers and body go out in two writes; with Nagle on, the body would wait for the client's delayed ACK
-    # (40 ms on Linux) and every call would look 40 ms slower than --latency-ms.
-    disable_nagle_algorithm = True
+class FakeECR:
+    def __init__(self, latency, registries, password):
+        self.latency, self.registries, self.password = latency, registries, password
+        self.requests = self.connections = 0
 
-    def setup(self):  # one call per TCP connection: tells whether clients reuse them
-        super().setup()
-        with self.server.lock:
-            self.server.connections += 1
+    async def serve(self, reader, writer):
+        self.connections += 1  # one per TCP connection: tells whether clients reuse them
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.split(b"\r\n")
+                method = lines[0].split(b" ", 1)[0]
+                headers = {}
+                for line in lines[1:]:
+                    name, _, value = line.partition(b":")
+                    headers[name.strip().lower()] = value.strip()
+                await reader.readexactly(int(headers.get(b"content-length") or 0))
+                if method == b"GET":  # GET /requests: calls answered and connections accepted, for the checks
+                    status, body = 200, {"requests": self.requests, "connections": self.connections}
+                else:
+                    self.requests += 1
+                    status, body = await self.token(headers.get(b"authorization", b""))
+                data = json.dumps(body).encode()
+                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n"
+                             % (status, b"OK" if status == 200 else b"Bad Request", len(data)) + data)
+                await writer.drain()
+                if headers.get(b"connection", b"").lower() == b"close":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
 
-    def do_GET(self):  # GET /requests: calls answered and connections accepted so far, for the benchmark's checks
-        self.answer(200, {"requests": self.server.requests, "connections": self.server.connections})
-
-    def do_POST(self):
-        with self.server.lock:
-            self.server.requests += 1
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        match = CREDENTIAL.search(self.headers.get("Authorization", ""))
+    async def token(self, authorization):
+        match = CREDENTIAL.search(authorization)
         if not match:
-            return self.answer(400, {"__type": "MissingAuthenticationTokenException", "message": "unsigned"})
-        if self.server.latency:
-            time.sleep(self.server.latency)
-        access_key, region = match.groups()
+            return 400, {"__type": "MissingAuthenticationTokenException", "message": "unsigned"}
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        access_key, region = (group.decode() for group in match.groups())
         account = account_for(access_key)
-        password = self.server.password or secrets.token_urlsafe(24)
-        self.answer(200, {"authorizationData": [{
+        password = self.password or secrets.token_urlsafe(24)
+        return 200, {"authorizationData": [{
             "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
             "expiresAt": round(time.time() + 12 * 3600, 3),
-            "proxyEndpoint": self.server.registries.get(account, f"https://{account}.dkr.ecr.{region}.amazonaws.com"),
-        }]})
-
-    def answer(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+            "proxyEndpoint": self.registries.get(account, f"https://{account}.dkr.ecr.{region}.amazonaws.com"),
+        }]}
 
 
-def main():
+async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--latency-ms", type=float, default=0, help="fixed delay before each answer")
@@ -71,16 +79,12 @@ def main():
                         help="the proxyEndpoint for ACCOUNT's tokens, e.g. a local registry (scripts/demo)")
     parser.add_argument("--password", help="the password in every token (default: a random one per token)")
     args = parser.parse_args()
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer.request_queue_size = 128
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.latency = args.latency_ms / 1000
-    server.registries = dict(entry.split("=", 1) for entry in args.registry)
-    server.password = args.password
-    server.requests, server.connections, server.lock = 0, 0, threading.Lock()
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
+    fake = FakeECR(args.latency_ms / 1000, dict(entry.split("=", 1) for entry in args.registry), args.password)
+    server = await asyncio.start_server(fake.serve, "127.0.0.1", args.port, backlog=1024)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(main())

@@ -35,7 +35,12 @@ struct Root: AsyncParsableCommand {
         do {
             // Run as docker-credential-ecr-sessions, this binary is its own credential helper.
             let helper = CommandLine.arguments.first?.split(separator: "/").last == "\(CredentialHelper.executableName)"
-            command = try parseAsRoot(helper ? ["credential-helper"] + CommandLine.arguments.dropFirst() : nil)
+            let arguments = (helper ? ["credential-helper"] : []) + CommandLine.arguments.dropFirst()
+            if let frequent = QuickArguments.command(arguments) {
+                command = frequent
+            } else {
+                command = try parseAsRoot(arguments)
+            }
         } catch {
             exitForUsage(error)
         }
