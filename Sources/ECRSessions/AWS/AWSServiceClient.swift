@@ -14,7 +14,12 @@ struct AWSServiceClient: Sendable {
         _ request: HTTPRequest, signer: SigV4Signer?, errors: Mapping,
         decode: (HTTPResponse) throws(Mapping.Failure) -> Value
     ) async throws(Mapping.Failure) -> Value {
-        try await retry.run(isRetryable: \Mapping.Failure.isRetryable) { () async throws(Mapping.Failure) in
+        // Without libcrypto there is no signature: one clear failure, not a trap in the signer or retries.
+        if signer != nil, case .failure(var missing) = Libcrypto.shared {
+            missing.host = request.url.host ?? "?"
+            throw errors.failure(network: missing.description)
+        }
+        return try await retry.run(isRetryable: \Mapping.Failure.isRetryable) { () async throws(Mapping.Failure) in
             let signed = signer.map { $0.sign(request, date: clock.now()) } ?? request
             return try decode(try await send(signed, errors: errors))
         }

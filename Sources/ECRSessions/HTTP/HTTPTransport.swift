@@ -56,7 +56,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case couldNotConnect
         case couldNotResolveHost
         case tls
-        /// libcurl is not installed (or not loadable): no request can be sent until it is.
+        /// libcurl or libcrypto is not installed (or not loadable): no request can be sent until it is.
         case libraryMissing
         case other
     }

@@ -1,4 +1,3 @@
-internal import CCrypto
 public import Foundation
 
 /// An IAM Identity Center (SSO) access token, as `aws sso login` leaves it in `~/.aws/sso/cache/`.
@@ -62,10 +61,11 @@ public enum SSOTokenCache {
     static func sha1Hex(_ text: String) -> String {
         var digest = [UInt8](repeating: 0, count: 20)
         let bytes = Array(text.utf8)
-        let status = bytes.withUnsafeBytes { input in
-            digest.withUnsafeMutableBufferPointer { ecr_sha1(input.baseAddress, input.count, $0.baseAddress) }
+        let library = Libcrypto.loaded
+        let hashed = bytes.withUnsafeBytes { input in
+            digest.withUnsafeMutableBytes { library.hash(input, with: library.sha1, into: $0) }
         }
-        precondition(status == 1, "libcrypto SHA-1 failed")
+        precondition(hashed, "libcrypto SHA-1 failed")
         return digest.lowercaseHex
     }
 }
