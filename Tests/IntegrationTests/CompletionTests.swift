@@ -3,9 +3,9 @@ import TestSupport
 import Testing
 
 /// The shell completions `install` puts under the prefix, run by the real shells: bash through bash-completion's own
-/// loader, fish at a real prompt (a pseudo-terminal), and zsh's script read for its call back into the binary. Names
-/// come from a temporary HOME's AWS files: `alpha` (keys in the config file), `beta` (no credentials, so a profile but
-/// no account) and `gamma` (the credentials file).
+/// loader, fish and zsh at a real prompt (a pseudo-terminal). Names come from a temporary HOME's AWS files: `alpha`
+/// (keys in the config file), `beta` (no credentials, so a profile but no account) and `gamma` (the credentials
+/// file).
 @Suite struct CompletionTests {
     let sandbox: CLISandbox
     /// The default prefix, whose bin is first on PATH, as the README's install leaves it.
@@ -69,19 +69,20 @@ import Testing
         #expect(try bash("ecr-sessions accounts login --config team.config ") == ["prod", "stage"])
     }
 
-    @Test func fishCompletesAccountsAtARealPrompt() throws {
-        defer { sandbox.remove() }
-        let fish = try #require(which("fish"), "fish is not installed: scripts/bootstrap installs it")
-        // Typing and TAB at an interactive fish on a pseudo-terminal: fish 3 gives a completion function no cursor
-        // under `complete -C`, so only a real prompt runs the generated script as users do.
+    /// Whether `shell`, interactive on a pseudo-terminal, shows every one of `expected` after `line` and a TAB, as
+    /// users type it. `setup` (one line) makes the prompt `READY> ` (and loads what the shell needs), so that the
+    /// typing starts only once the shell is ready; what the shell printed is returned when a name is missing.
+    func typedAtAPrompt(_ shell: String, _ arguments: [String], setup: String, line: String, expected: [String])
+        throws -> String
+    {
         let typist = """
             import os, pty, select, sys, time
-            fish, line, expected = sys.argv[1], sys.argv[2], sys.argv[3:]
+            setup, line, expected, command = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4:]
             pid, fd = pty.fork()
             if pid == 0:
-                os.execv(fish, [fish, "-i"])
+                os.execv(command[0], command)
             seen = b""
-            def read_for(seconds, until=lambda: False):
+            def read_for(seconds, until):
                 global seen
                 end = time.time() + seconds
                 while time.time() < end and not until():
@@ -90,19 +91,46 @@ import Testing
                             seen += os.read(fd, 65536)
                         except OSError:
                             return
-            read_for(10, lambda: b"# " in seen or b"> " in seen)
+            os.write(fd, setup.encode() + b"\\n")
+            read_for(20, lambda: b"READY> " in seen)
+            typed = len(seen)
             os.write(fd, line.encode() + b"\\t")
-            found = lambda: all(name.encode() in seen.split(line.encode(), 1)[-1] for name in expected)
-            read_for(10, found)
+            found = lambda: all(name.encode() in seen[typed:] for name in expected)
+            read_for(20, found)
             os.kill(pid, 9)
             print("found" if found() else seen.decode(errors="replace"))
             """
         var environment = sandbox.environment
         environment["TERM"] = "xterm"
         let result = try run(
-            "/usr/bin/python3", ["-c", typist, fish, "ecr-sessions accounts login ", "alpha", "gamma"],
+            "/usr/bin/python3", ["-c", typist, setup, line, expected.joined(separator: " "), shell] + arguments,
             environment: environment, currentDirectory: sandbox.home.path)
-        #expect(result.stdout == "found\n", "\(result)")
+        return result.stdout
+    }
+
+    @Test func fishCompletesAccountsAtARealPrompt() throws {
+        defer { sandbox.remove() }
+        let fish = try #require(which("fish"), "fish is not installed: scripts/bootstrap installs it")
+        // fish 3 gives a completion function no cursor under `complete -C`, so only a real prompt runs the
+        // generated script as users do. fish finds it in the prefix's vendor_completions.d on its own.
+        let shown = try typedAtAPrompt(
+            fish, ["-i"], setup: "function fish_prompt; echo -n 'READY> '; end",
+            line: "ecr-sessions accounts login ", expected: ["alpha", "gamma"])
+        #expect(shown == "found\n", "\(shown)")
+    }
+
+    @Test func zshCompletesAccountsAndProfilesAtARealPrompt() throws {
+        defer { sandbox.remove() }
+        let zsh = try #require(which("zsh"), "zsh is not installed: scripts/bootstrap installs it")
+        // zsh reads completions from fpath once compinit runs, as a user's .zshrc does with the prefix added.
+        let setup = "fpath=(\(prefix)/share/zsh/site-functions $fpath); autoload -Uz compinit; compinit -u; "
+            + "PS1='READY> '"
+        let accounts = try typedAtAPrompt(
+            zsh, ["-f", "-i"], setup: setup, line: "ecr-sessions accounts login ", expected: ["alpha", "gamma"])
+        #expect(accounts == "found\n", "\(accounts)")
+        let profile = try typedAtAPrompt(
+            zsh, ["-f", "-i"], setup: setup, line: "ecr-sessions get-login-password --profile b", expected: ["beta"])
+        #expect(profile == "found\n", "\(profile)")
     }
 
     @Test func zshsScriptCallsBackIntoTheBinaryForNamesAndCompletesFiles() throws {
