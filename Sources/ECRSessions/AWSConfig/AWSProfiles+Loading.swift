@@ -28,6 +28,31 @@ extension AWSProfiles {
             credentialsPath: credentialsName)
     }
 
+    /// Reads only what `profiles`' credential chains use: their blocks, the profiles their `source_profile`s
+    /// name, and the `[sso-session]` and `[services]` blocks they name, so that one profile's answer does not parse
+    /// every other profile of a large file (`get-login-password`).
+    ///
+    /// Those blocks are the same as a whole `load`'s; a syntax error in a section outside them goes unnoticed here,
+    /// where a whole read would throw it.
+    public static func load(environment: Environment = .current, chainsOf profiles: Set<String>)
+        throws(AWSConfigError) -> AWSProfiles
+    {
+        let configPath = configFilePath(environment: environment)
+        let credentialsPath = credentialsFilePath(environment: environment)
+        let configName = displayName(configPath, home: environment.homeDirectory)
+        let credentialsName = displayName(credentialsPath, home: environment.homeDirectory)
+        let config = try readText(atPath: configPath, name: configName)
+        let credentials = try readText(atPath: credentialsPath, name: credentialsName)
+        var scope = Scope(profiles: profiles)
+        while true {
+            let read = try AWSProfiles(
+                config: config, configPath: configName, credentials: credentials, credentialsPath: credentialsName,
+                scope: scope)
+            // A chain is at most a few profiles long: each round adds what the last one's blocks name.
+            guard scope.insertReferences(of: read) else { return read }
+        }
+    }
+
     /// The file's text, or "" when there is no such file.
     private static func readText(atPath path: String, name: String) throws(AWSConfigError) -> String {
         do {

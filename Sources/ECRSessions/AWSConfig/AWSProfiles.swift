@@ -36,6 +36,9 @@ public struct AWSProfiles: Sendable, Equatable {
     public var services: [String: AWSSettingsBlock]
     /// The files read, as named in messages (config first).
     public var files: [String]
+    /// Whether the files define profiles that a scoped read (`load(chainsOf:)`) left out: "no profiles at all" is
+    /// then not the error for one that is missing.
+    var hasUnreadProfiles = false
 
     public init(
         profiles: [String: AWSSettingsBlock] = [:],
@@ -60,13 +63,52 @@ public struct AWSProfiles: Sendable, Equatable {
         credentials: String,
         credentialsPath: String = "~/.aws/credentials"
     ) throws(AWSConfigError) {
+        try self.init(
+            config: config, configPath: configPath, credentials: credentials, credentialsPath: credentialsPath,
+            scope: nil)
+    }
+
+    /// Parses only the blocks `scope` names (all of them when nil): profiles, `[sso-session]` and `[services]`
+    /// blocks by name. The other sections are skipped unchecked.
+    init(
+        config: String, configPath: String, credentials: String, credentialsPath: String, scope: Scope?
+    ) throws(AWSConfigError) {
+        let filter = ConfigSectionFilter(scope: scope)
         let configFile = try INIFile(
-            parsing: config, path: configPath, dialect: .awsConfig,
-            includingSection: ConfigSectionFilter().callAsFunction)
+            parsing: config, path: configPath, dialect: .awsConfig, includingSection: filter.callAsFunction)
+        var skippedCredentials = false
         let credentialsFile = try INIFile(
             parsing: credentials, path: credentialsPath, dialect: .awsCredentials,
-            includingSection: { $0.text.isValidAWSProfileName })
+            includingSection: { header in
+                guard header.text.isValidAWSProfileName else { return false }
+                guard scope?.profiles.contains(header.text) != false else {
+                    skippedCredentials = true
+                    return false
+                }
+                return true
+            })
         self.init(configFile: configFile, credentialsFile: credentialsFile)
+        hasUnreadProfiles = filter.skippedProfile || skippedCredentials
+    }
+
+    /// Names of the blocks to read.
+    struct Scope: Equatable {
+        var profiles: Set<String>
+        var ssoSessions: Set<String> = []
+        var services: Set<String> = []
+
+        /// Adds the blocks that `profiles`' blocks name (`source_profile`, `sso_session`, `services`); false when
+        /// there was none to add, so the scope holds everything the named profiles' chains read.
+        mutating func insertReferences(of profiles: AWSProfiles) -> Bool {
+            let before = self
+            for name in self.profiles {
+                guard let block = profiles.profiles[name] else { continue }
+                if let source = block["source_profile"] { self.profiles.insert(source) }
+                if let session = block["sso_session"] { ssoSessions.insert(session) }
+                if let services = block["services"] { self.services.insert(services) }
+            }
+            return self != before
+        }
     }
 
     /// Merges files already parsed with the filters of `init(config:credentials:)`.
@@ -119,22 +161,40 @@ private enum ConfigSection: Equatable {
     }
 }
 
-/// Which config-file sections to parse: like the SDKs, once `[profile default]` is seen a later `[default]` is
-/// skipped unchecked.
+/// Which config-file sections to parse: those in the scope (every one without a scope), and like the SDKs, once
+/// `[profile default]` is seen a later `[default]` is skipped unchecked.
 private final class ConfigSectionFilter {
+    private let scope: AWSProfiles.Scope?
     private var seenPrefixedDefault = false
+    /// Whether a profile was left out for being outside the scope.
+    private(set) var skippedProfile = false
+
+    init(scope: AWSProfiles.Scope?) {
+        self.scope = scope
+    }
 
     func callAsFunction(_ header: INISection.Header) -> Bool {
         switch ConfigSection(header) {
         case .ignored:
             return false
         case .bareDefault:
-            return !seenPrefixedDefault
+            return !seenPrefixedDefault && inScope(profile: "default")
         case .profile(let name):
+            // Seen even outside the scope: a `[default]` after it would be skipped by a whole read too.
             if name == "default" { seenPrefixedDefault = true }
-            return true
-        case .ssoSession, .services:
-            return true
+            return inScope(profile: name)
+        case .ssoSession(let name):
+            return scope?.ssoSessions.contains(name) != false
+        case .services(let name):
+            return scope?.services.contains(name) != false
         }
+    }
+
+    private func inScope(profile name: String) -> Bool {
+        guard scope?.profiles.contains(name) != false else {
+            skippedProfile = true
+            return false
+        }
+        return true
     }
 }

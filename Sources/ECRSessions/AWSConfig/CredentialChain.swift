@@ -174,7 +174,7 @@ extension AWSProfiles {
     /// `source_profile` uses its own keys when it has them. `source_profile` naming the profile itself means
     /// "assume the role with my own keys". A chain that comes back to a profile already visited is an error.
     public func credentialChain(forProfile profile: String) throws(AWSConfigError) -> CredentialChain {
-        guard !profiles.isEmpty else { throw .noProfiles(files: files) }
+        guard !profiles.isEmpty || hasUnreadProfiles else { throw .noProfiles(files: files) }
         guard var current = profiles[profile] else { throw .profileNotFound(profile: profile, files: files) }
         var visited: [String] = []
         var roles: [AssumeRole] = []

@@ -122,10 +122,13 @@ public final class ActionContext: Sendable {
     }
 
     /// Follows every kind of credential chain, keeping temporary credentials in the cache.
-    func credentialProvider(mfaPrompt: (any MFAPrompt)? = nil) throws -> ChainCredentialProvider {
+    /// `profiles` are the AWS files' (`awsProfiles()`) unless given.
+    func credentialProvider(profiles: AWSProfiles? = nil, mfaPrompt: (any MFAPrompt)? = nil) throws
+        -> ChainCredentialProvider
+    {
         ChainCredentialProvider(
-            profiles: try awsProfiles(), environment: environment, transport: transport, clock: clock, retry: retry,
-            sessions: try cache(), mfaPrompt: mfaPrompt)
+            profiles: try profiles ?? awsProfiles(), environment: environment, transport: transport, clock: clock,
+            retry: retry, sessions: try cache(), mfaPrompt: mfaPrompt)
     }
 
     /// The runner logins go through: the ECR client, the credential chains, the cache, `[settings]`' timeout.

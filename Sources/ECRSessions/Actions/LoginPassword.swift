@@ -13,8 +13,11 @@ extension Actions {
         /// thrown as they are; a failed fetch is a `LoginFailure`.
         public func run(profile explicit: String?, region explicitRegion: String?) async throws -> String {
             let environment = context.environment
-            let profiles = try context.awsProfiles()
             let name = AWSProfiles.selectedProfile(explicit: explicit, environment: environment)
+            // Only this profile's chain, and the selected profile an ambient one takes its settings from: one
+            // profile's password does not parse a thousand.
+            let selected = AWSProfiles.selectedProfile(explicit: nil, environment: environment)
+            let profiles = try AWSProfiles.load(environment: environment, chainsOf: [name, selected])
             let token: AuthorizationToken
             if explicit == nil, AWSProfiles.environmentCredentials(environment) != nil {
                 let resolved = try profiles.resolve(profile: nil, environment: environment)
@@ -26,7 +29,7 @@ extension Actions {
                 token = tokens[0].token
             } else {
                 _ = try context.cache(scan: false)  // a drop-in for every `docker login` pipe: see cache(scan:)
-                let provider = try context.credentialProvider()
+                let provider = try context.credentialProvider(profiles: profiles)
                 // A profile that cannot work as written is a configuration error, found before any network call.
                 _ = try provider.chain(forProfile: name)
                 let region = try requireRegion(
