@@ -161,4 +161,93 @@ import Testing
         #expect(all.count > 5)
         #expect(try cache.failureStreaks(latest: cache.latestAttempts()) == all)
     }
+
+    /// The entries as `StatusReport.init` judged them before its one-dictionary join: a dictionary per source, the
+    /// join sorted by profile, then jobs without either appended, then a stable sort by account.
+    static func slowEntries(_ snapshot: StatusSnapshot, now: Date) -> [StatusEntry] {
+        let policy = RefreshPolicy(refreshBefore: snapshot.lastRefresh?.refreshBefore)
+        let configured = snapshot.lastRefresh.map { record in
+            Dictionary(record.jobs.map { ($0.key, $0.account) }) { first, _ in first }
+        }
+        let streaks = Dictionary(snapshot.streaks.map { ($0.key, $0) }) { $1 }
+        var renewal: [ProfileRegion: Date] = [:]
+        for login in snapshot.logins {
+            let renewAt = policy.renewalTime(for: login)
+            renewal[login.key] = min(renewal[login.key] ?? renewAt, renewAt)
+        }
+        var entries = StatusEntry.entries(logins: snapshot.logins, latestAttempts: snapshot.latestAttempts)
+        let seen = Set(entries.map { ProfileRegion(profile: $0.profile, region: $0.region) })
+        for job in snapshot.lastRefresh?.jobs ?? [] where !seen.contains(job.key) {
+            entries.append(StatusEntry(profile: job.profile, region: job.region))
+        }
+        for index in entries.indices {
+            let key = ProfileRegion(profile: entries[index].profile, region: entries[index].region)
+            let streak = streaks[key]
+            entries[index].account = configured?[key] ?? key.profile
+            entries[index].consecutiveFailures = streak?.failures ?? 0
+            let isConfigured = configured.map { $0[key] != nil } ?? true
+            entries[index].nextRenewalAt =
+                isConfigured ? streak.map(policy.retryTime(after:)) ?? renewal[key] ?? now : nil
+            entries[index].state = StatusReport.state(
+                of: entries[index], configured: isConfigured, renewAt: renewal[key], now: now, warnWithin: nil)
+        }
+        // A merge sort, stable as the standard library's is.
+        func stableSorted(_ items: [StatusEntry]) -> [StatusEntry] {
+            guard items.count > 1 else { return items }
+            let (left, right) = (
+                stableSorted(Array(items[..<(items.count / 2)])), stableSorted(Array(items[(items.count / 2)...]))
+            )
+            var merged: [StatusEntry] = []
+            var (i, j) = (0, 0)
+            func key(_ entry: StatusEntry) -> (String, String, String) {
+                (entry.account, entry.region, entry.registry ?? "")
+            }
+            while i < left.count || j < right.count {
+                if j == right.count || (i < left.count && !(key(right[j]) < key(left[i]))) {
+                    merged.append(left[i])
+                    i += 1
+                } else {
+                    merged.append(right[j])
+                    j += 1
+                }
+            }
+            return merged
+        }
+        return stableSorted(entries)
+    }
+
+    /// Snapshots whose entries tie on account, region and registry: profiles sharing an account name, a profile
+    /// with attempts but no registry beside one only configured, registries in several regions, streaks.
+    @Test(arguments: 0..<6)
+    func entriesAreJudgedAndOrderedAsTheSlowJoinDid(seed: Int) {
+        let now = StatusWorld.now
+        var snapshot = StatusWorld.snapshot
+        if seed > 0 {
+            let profiles = (0..<(seed * 7)).map { "p\(($0 * 7919 + seed) % 23)" }
+            for (index, profile) in profiles.enumerated() {
+                let region = ["eu-west-1", "us-east-1", "ap-1"][(index + seed) % 3]
+                switch (index * 31 + seed) % 5 {
+                case 0:
+                    snapshot.logins.append(
+                        StatusWorld.login(profile, fetchedHoursAgo: Double(index % 13), region: region))
+                case 1:
+                    snapshot.latestAttempts.append(
+                        StatusWorld.attempt(profile, error: index % 2 == 0 ? "e" : nil, region: region))
+                case 2:
+                    snapshot.streaks.append(
+                        FailureStreak(
+                            profile: profile, region: region, failures: index % 4 + 1, lastFailureAt: now - 30))
+                    snapshot.latestAttempts.append(StatusWorld.attempt(profile, error: "e", region: region))
+                default: break
+                }
+                if index % 3 != 2 {
+                    snapshot.lastRefresh?.jobs.append(
+                        StatusWorld.job(profile, account: "shared\(index % 3)", region: region))
+                }
+            }
+        }
+        if seed == 5 { snapshot.lastRefresh = nil }
+        let report = StatusReport(snapshot: snapshot, now: now)
+        #expect(report.entries == Self.slowEntries(snapshot, now: now))
+    }
 }
