@@ -103,14 +103,21 @@ struct TextColumns {
         indent.withUTF8Buffer { text += $0 }
         for column in 0..<count {
             let index = row * count + column
-            if column > 0 { text += "  ".utf8 }
+            if column > 0 { text.append(literal: "  ") }
             if column == painted { text += "\u{1B}[\(sgr)m".utf8 }
             text += bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
             if column < count - 1 {
                 text.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[column] - cellWidths[index]))
             }
-            if column == painted { text += "\u{1B}[0m".utf8 }
+            if column == painted { text.append(literal: "\u{1B}[0m") }
         }
+    }
+}
+
+extension [UInt8] {
+    /// Appends a literal with one copy: `+=` of a string literal's `utf8` goes through the generic sequence path.
+    mutating func append(literal text: StaticString) {
+        text.withUTF8Buffer { self += $0 }
     }
 }
 

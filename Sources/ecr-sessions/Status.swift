@@ -172,6 +172,6 @@ struct StatusTable {
     private func paint(_ text: String, _ code: String, to bytes: inout [UInt8]) {
         if colored { bytes += "\u{1B}[\(code)m".utf8 }
         bytes += text.utf8
-        if colored { bytes += "\u{1B}[0m".utf8 }
+        if colored { bytes.append(literal: "\u{1B}[0m") }
     }
 }

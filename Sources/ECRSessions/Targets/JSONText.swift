@@ -158,7 +158,7 @@ struct JSONWriter {
 
     /// An object whose members `members` writes with `key` and a value each.
     mutating func object(_ members: (inout JSONWriter) -> Void) {
-        bytes += "{\n".utf8
+        literal("{\n")
         open()
         #if DEBUG
             lastKeys.append("")
@@ -174,8 +174,8 @@ struct JSONWriter {
     mutating func array<Elements: Collection>(
         _ elements: Elements, _ element: (inout JSONWriter, Elements.Element) -> Void
     ) {
-        guard !elements.isEmpty else { return bytes += "[]".utf8 }
-        bytes += "[\n".utf8
+        guard !elements.isEmpty else { return literal("[]") }
+        literal("[\n")
         open()
         for item in elements {
             separate()
@@ -194,7 +194,7 @@ struct JSONWriter {
         separate()
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes += $0 }
-        bytes += "\": ".utf8
+        literal("\": ")
     }
 
     mutating func string(_ text: String?) {
@@ -203,7 +203,7 @@ struct JSONWriter {
     }
 
     mutating func null() {
-        bytes += "null".utf8
+        literal("null")
     }
 
     mutating func integer(_ number: Int) {
@@ -235,7 +235,7 @@ struct JSONWriter {
         digits(time.minute, 2)
         bytes.append(UInt8(ascii: ":"))
         digits(time.second, 2)
-        bytes += "Z\"".utf8
+        literal("Z\"")
     }
 
     /// `number` (0 to 9999, as `UTCTime` keeps its fields) in `count` digits, zero-padded.
@@ -261,9 +261,14 @@ struct JSONWriter {
     }
 
     private mutating func separate() {
-        if started { bytes += ",\n".utf8 }
+        if started { literal(",\n") }
         started = true
         indent()
+    }
+
+    /// Appends `text` with one copy: `+=` of a string literal's `utf8` goes through the generic sequence path.
+    private mutating func literal(_ text: StaticString) {
+        text.withUTF8Buffer { bytes += $0 }
     }
 
     private mutating func indent() {
