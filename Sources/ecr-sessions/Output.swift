@@ -45,34 +45,80 @@ func relative(_ date: Date, to now: Date) -> String {
 }
 
 /// Lays rows out in columns separated by two spaces, as `docker ps` does.
-///
-/// Widths are in characters (`count`); cells are padded by appending spaces, which is far cheaper than
-/// Foundation's `padding(toLength:withPad:startingAt:)` for a `status` of thousands of rows.
 func table(_ header: [String], _ rows: [[String]]) -> String {
-    columns(header, rows).map { $0.joined(separator: "  ") }.joined(separator: "\n")
+    var columns = TextColumns(count: header.count)
+    for row in [header] + rows {
+        for cell in row { columns.append(cell) }
+    }
+    var text: [UInt8] = []
+    for row in 0..<columns.rowCount {
+        if row > 0 { text.append(UInt8(ascii: "\n")) }
+        columns.write(row: row, indent: "", to: &text)
+    }
+    return String(decoding: text, as: UTF8.self)
 }
 
-/// The header (if any) and rows with every cell but the last padded to its column's width, so that a caller can
-/// colour a cell after the layout without breaking it.
-func columns(_ header: [String]?, _ rows: [[String]]) -> [[String]] {
-    let all = (header.map { [$0] } ?? []) + rows
-    let counts = all.map { row in row.map(displayWidth) }
-    let widths = (all.first ?? []).indices.map { column in counts.map { $0[column] }.max() ?? 0 }
-    // Padding is cut from one run of spaces: appending a repeated character one at a time is slow.
-    let spaces = String(repeating: " ", count: widths.max() ?? 0)
-    return all.indices.map { index in
-        all[index].indices.map { column in
-            let cell = all[index][column]
-            guard column < all[index].count - 1 else { return cell }
-            return cell + Substring(spaces.utf8.prefix(max(0, widths[column] - counts[index][column])))
+/// Cells laid out in columns two spaces apart, every cell but a row's last padded to its column's width, written
+/// as UTF-8 bytes: `status` lays out seven cells for each of thousands of registries.
+///
+/// Widths are in characters: a cell's bytes when it is ASCII (most cells), its grapheme clusters (`count`)
+/// otherwise, which spares `status` counting them in every cell of every row.
+struct TextColumns {
+    /// How many cells make a row.
+    let count: Int
+    /// Every cell's bytes, one after another.
+    private var bytes: [UInt8] = []
+    /// Where each cell ends in `bytes`, and its width.
+    private var ends: [Int] = []
+    private var cellWidths: [Int] = []
+    private var widths: [Int]
+
+    init(count: Int, rows: Int = 0) {
+        self.count = count
+        widths = Array(repeating: 0, count: count)
+        ends.reserveCapacity(rows * count)
+        cellWidths.reserveCapacity(rows * count)
+        bytes.reserveCapacity(rows * count * 16)
+    }
+
+    var rowCount: Int { ends.count / count }
+
+    /// Appends the next cell, filling rows left to right.
+    mutating func append(_ cell: String) {
+        var cell = cell
+        let ascii = cell.withUTF8 { utf8 in
+            bytes += utf8
+            return utf8.allSatisfy { $0 < 0x80 }
+        }
+        let width = ascii ? cell.utf8.count : cell.count
+        let column = ends.count % count
+        widths[column] = max(widths[column], width)
+        ends.append(bytes.count)
+        cellWidths.append(width)
+    }
+
+    /// Writes row `row` after `indent`, its cells two spaces apart; the cell in column `painted` (if any) is wrapped
+    /// in the SGR colour `sgr` with its padding, so that colouring never moves a column.
+    func write(row: Int, indent: StaticString, painting painted: Int? = nil, sgr: String = "", to text: inout [UInt8]) {
+        indent.withUTF8Buffer { text += $0 }
+        for column in 0..<count {
+            let index = row * count + column
+            if column > 0 { text.append(literal: "  ") }
+            if column == painted { text += "\u{1B}[\(sgr)m".utf8 }
+            text += bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
+            if column < count - 1 {
+                text.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[column] - cellWidths[index]))
+            }
+            if column == painted { text.append(literal: "\u{1B}[0m") }
         }
     }
 }
 
-/// The characters `text` shows: its bytes when it is ASCII (most cells), which spares `status` counting grapheme
-/// clusters in every cell of every row.
-private func displayWidth(_ text: String) -> Int {
-    text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count
+extension [UInt8] {
+    /// Appends a literal with one copy: `+=` of a string literal's `utf8` goes through the generic sequence path.
+    mutating func append(literal text: StaticString) {
+        text.withUTF8Buffer { self += $0 }
+    }
 }
 
 extension Date {

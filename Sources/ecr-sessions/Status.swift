@@ -102,48 +102,62 @@ struct StatusTable {
     var report: StatusReport
     var colored: Bool
 
+    /// Written as UTF-8 bytes in one pass over the entries, after one pass that measures the columns.
     var text: String {
         let now = report.now
         guard !report.entries.isEmpty || !report.userLogins.isEmpty else {
             return "No logins yet. Run: ecr-sessions accounts login --all"
         }
-        var lines: [String] = []
+        var text: [UInt8] = []
+        text.reserveCapacity(256 + report.entries.count * 160 + report.userLogins.count * 80)
         if !report.entries.isEmpty {
-            let rows = report.entries.map { entry in
-                [
-                    entry.registry ?? "-", entry.region, entry.state.words,
-                    entry.expiresAt.map { relative($0, to: now) } ?? "-",
-                    entry.nextRenewalAt.map { $0 <= now ? "due now" : relative($0, to: now) } ?? "-",
-                    entry.fetchedAt.map { relative($0, to: now) } ?? "-",
-                    entry.lastError.map(StatusText.oneLine) ?? "-",
-                ]
+            var columns = TextColumns(count: 7, rows: report.entries.count + 1)
+            for header in ["REGISTRY", "REGION", "STATE", "EXPIRES", "NEXT RENEWAL", "REFRESHED", "LAST ERROR"] {
+                columns.append(header)
             }
-            let header = ["REGISTRY", "REGION", "STATE", "EXPIRES", "NEXT RENEWAL", "REFRESHED", "LAST ERROR"]
-            let laidOut = columns(header, rows)
-            lines.append("  " + laidOut[0].joined(separator: "  "))
+            for entry in report.entries {
+                columns.append(entry.registry ?? "-")
+                columns.append(entry.region)
+                columns.append(entry.state.words)
+                columns.append(entry.expiresAt.map { relative($0, to: now) } ?? "-")
+                columns.append(entry.nextRenewalAt.map { $0 <= now ? "due now" : relative($0, to: now) } ?? "-")
+                columns.append(entry.fetchedAt.map { relative($0, to: now) } ?? "-")
+                columns.append(entry.lastError.map(StatusText.oneLine) ?? "-")
+            }
+            columns.write(row: 0, indent: "  ", to: &text)
             var group: String?
-            for (entry, cells) in zip(report.entries, laidOut.dropFirst()) {
+            for (index, entry) in report.entries.enumerated() {
                 if entry.account != group {
                     group = entry.account
-                    let profile = entry.profile == entry.account ? "" : " (profile \(entry.profile))"
-                    lines.append(paint(entry.account, "1") + profile)
+                    text.append(UInt8(ascii: "\n"))
+                    paint(entry.account, "1", to: &text)
+                    if entry.profile != entry.account { text += " (profile \(entry.profile))".utf8 }
                 }
-                var cells = cells
-                cells[2] = paint(cells[2], Self.color(of: entry.state))
-                lines.append("  " + cells.joined(separator: "  "))
+                text.append(UInt8(ascii: "\n"))
+                columns.write(
+                    row: index + 1, indent: "  ", painting: colored ? 2 : nil, sgr: Self.color(of: entry.state),
+                    to: &text)
             }
         }
         if !report.userLogins.isEmpty {
-            lines.append(paint("User logins", "1") + " (ecr-sessions login; kept until ecr-sessions logout HOST)")
-            let rows = report.userLogins.map {
-                [$0.host, "user \($0.username)", "saved \(relative($0.savedAt, to: now))"]
+            if !text.isEmpty { text.append(UInt8(ascii: "\n")) }
+            paint("User logins", "1", to: &text)
+            text += " (ecr-sessions login; kept until ecr-sessions logout HOST)".utf8
+            var columns = TextColumns(count: 3, rows: report.userLogins.count)
+            for login in report.userLogins {
+                columns.append(login.host)
+                columns.append("user \(login.username)")
+                columns.append("saved \(relative(login.savedAt, to: now))")
             }
-            for cells in columns(nil, rows) { lines.append("  " + cells.joined(separator: "  ")) }
+            for row in 0..<columns.rowCount {
+                text.append(UInt8(ascii: "\n"))
+                columns.write(row: row, indent: "  ", to: &text)
+            }
         }
         if let refresh = report.lastRefresh {
-            lines.append("Last refresh \(relative(refresh.finishedAt, to: now)).")
+            text += "\nLast refresh \(relative(refresh.finishedAt, to: now)).".utf8
         }
-        return lines.joined(separator: "\n")
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// SGR colour of a state: green ok, yellow warnings, red critical, dim for what is going away.
@@ -155,7 +169,9 @@ struct StatusTable {
         }
     }
 
-    private func paint(_ text: String, _ code: String) -> String {
-        colored ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    private func paint(_ text: String, _ code: String, to bytes: inout [UInt8]) {
+        if colored { bytes += "\u{1B}[\(code)m".utf8 }
+        bytes += text.utf8
+        if colored { bytes.append(literal: "\u{1B}[0m") }
     }
 }

@@ -131,10 +131,11 @@ extension Actions {
         /// Every registry's state, with `warnWithin` as the "renewing soon" horizon (nil: the refresh window).
         public func report(warnWithin: Duration? = nil) throws(CacheError) -> StatusReport {
             let cache = try context.cache(scan: false)
+            let latestAttempts = try cache.latestAttempts()
             return StatusReport(
                 snapshot: StatusSnapshot(
-                    logins: try cache.logins(), latestAttempts: try cache.latestAttempts(),
-                    streaks: try cache.failureStreaks(), userLogins: try cache.userLogins(),
+                    logins: try cache.logins(), latestAttempts: latestAttempts,
+                    streaks: try cache.failureStreaks(latest: latestAttempts), userLogins: try cache.userLogins(),
                     lastRefresh: try cache.lastRefresh()),
                 now: context.clock.now(), warnWithin: warnWithin)
         }

@@ -84,37 +84,102 @@ public struct StatusReport: Sendable, Equatable {
             UserLoginStatus(host: $0.host, serverURL: $0.serverURL, username: $0.username, savedAt: $0.savedAt)
         }
         let policy = RefreshPolicy(refreshBefore: snapshot.lastRefresh?.refreshBefore)
-        let configured = snapshot.lastRefresh.map { record in
-            Dictionary(record.jobs.map { ($0.key, $0.account) }) { first, _ in first }
-        }
-        let streaks = Dictionary(snapshot.streaks.map { ($0.key, $0) }) { $1 }
-        // Of a (profile, region)'s registries, the one renewed first decides when the job runs.
-        var renewal: [ProfileRegion: Date] = [:]
+        // What is known of each (profile, region), in one dictionary: one look-up per source row and per entry.
+        var pairs: [ProfileRegion: Pair] = [:]
+        pairs.reserveCapacity(snapshot.logins.count + (snapshot.lastRefresh?.jobs.count ?? 0))
         for login in snapshot.logins {
+            // Of a (profile, region)'s registries, the one renewed first decides when the job runs.
             let renewAt = policy.renewalTime(for: login)
-            renewal[login.key] = min(renewal[login.key] ?? renewAt, renewAt)
+            Self.update(&pairs, login.key) { $0.renewAt = min($0.renewAt ?? renewAt, renewAt) }
         }
-        var entries = StatusEntry.entries(logins: snapshot.logins, latestAttempts: snapshot.latestAttempts)
-        let seen = Set(entries.map { ProfileRegion(profile: $0.profile, region: $0.region) })
-        for job in snapshot.lastRefresh?.jobs ?? [] where !seen.contains(job.key) {
-            entries.append(StatusEntry(profile: job.profile, region: job.region))
-        }
-        for index in entries.indices {
-            let key = ProfileRegion(profile: entries[index].profile, region: entries[index].region)
-            let streak = streaks[key]
-            entries[index].account = configured?[key] ?? key.profile
-            entries[index].consecutiveFailures = streak?.failures ?? 0
-            let isConfigured = configured.map { $0[key] != nil } ?? true
+        for attempt in snapshot.latestAttempts { Self.update(&pairs, attempt.key) { $0.attempt = attempt } }
+        for streak in snapshot.streaks { Self.update(&pairs, streak.key) { $0.streak = streak } }
+        let jobs = snapshot.lastRefresh?.jobs ?? []
+        for job in jobs { Self.update(&pairs, job.key) { $0.account = $0.account ?? job.account } }
+        let configuredOnly = snapshot.lastRefresh != nil
+
+        func judged(_ entry: StatusEntry, _ pair: Pair) -> StatusEntry {
+            var entry = entry
+            entry.account = pair.account ?? entry.profile
+            entry.consecutiveFailures = pair.streak?.failures ?? 0
+            let isConfigured = !configuredOnly || pair.account != nil
             // A job no longer configured is never renewed again: the next refresh forgets it.
             // A configured job without a token is due at once.
-            entries[index].nextRenewalAt =
-                isConfigured ? streak.map(policy.retryTime(after:)) ?? renewal[key] ?? now : nil
-            entries[index].state = Self.state(
-                of: entries[index], configured: isConfigured, renewAt: renewal[key], now: now, warnWithin: warnWithin)
+            entry.nextRenewalAt = isConfigured ? pair.streak.map(policy.retryTime(after:)) ?? pair.renewAt ?? now : nil
+            entry.state = Self.state(
+                of: entry, configured: isConfigured, renewAt: pair.renewAt, now: now, warnWithin: warnWithin)
+            return entry
         }
-        self.entries = entries.sorted {
-            ($0.account, $0.region, $0.registry ?? "") < ($1.account, $1.region, $1.registry ?? "")
+        // One entry per registry, one per (profile, region) whose attempts never produced one, and one per
+        // configured job with neither; the last group is ordered after the others where the sort cannot tell.
+        var entries: [StatusEntry] = []
+        entries.reserveCapacity(snapshot.logins.count + jobs.count)
+        for login in snapshot.logins {
+            let pair = pairs[login.key] ?? Pair()
+            let attempt = pair.attempt
+            entries.append(
+                judged(
+                    StatusEntry(
+                        profile: login.profile, region: login.region,
+                        accountID: login.accountID.isEmpty ? nil : login.accountID, registry: login.registry,
+                        expiresAt: login.expiresAt, fetchedAt: login.fetchedAt, lastAttemptAt: attempt?.finishedAt,
+                        lastAttemptDuration: attempt?.duration, lastError: attempt?.error),
+                    pair))
         }
+        for attempt in snapshot.latestAttempts {
+            guard var pair = pairs[attempt.key], pair.renewAt == nil, !pair.listed, let latest = pair.attempt else {
+                continue
+            }
+            pair.listed = true
+            pairs[attempt.key] = pair
+            entries.append(
+                judged(
+                    StatusEntry(
+                        profile: attempt.profile, region: attempt.region, lastAttemptAt: latest.finishedAt,
+                        lastAttemptDuration: latest.duration, lastError: latest.error),
+                    pair))
+        }
+        let joined = entries.count
+        for job in jobs {
+            guard let pair = pairs[job.key], pair.renewAt == nil, pair.attempt == nil else { continue }
+            entries.append(judged(StatusEntry(profile: job.profile, region: job.region), pair))
+        }
+        self.entries = Self.sorted(entries, joined: joined)
+    }
+
+    /// What the snapshot says of one (profile, region).
+    private struct Pair {
+        var attempt: LoginAttempt?
+        var streak: FailureStreak?
+        /// The configured account's name; nil when the last refresh did not have the pair.
+        var account: String?
+        /// The earliest renewal of its registries; nil when it has none.
+        var renewAt: Date?
+        /// Whether its entry without a registry is made.
+        var listed = false
+    }
+
+    private static func update(
+        _ pairs: inout [ProfileRegion: Pair], _ key: ProfileRegion, _ change: (inout Pair) -> Void
+    ) {
+        change(&pairs[key, default: Pair()])
+    }
+
+    /// `entries` grouped by account, then region and registry; ties as a stable sort of the entries in profile,
+    /// region and registry order, followed by the configured jobs without either (from `joined` on) in their order.
+    private static func sorted(_ entries: [StatusEntry], joined: Int) -> [StatusEntry] {
+        let order = entries.indices.sorted { left, right in
+            let (a, b) = (entries[left], entries[right])
+            if a.account != b.account { return a.account < b.account }
+            if a.region != b.region { return a.region < b.region }
+            let (registryA, registryB) = (a.registry ?? "", b.registry ?? "")
+            if registryA != registryB { return registryA < registryB }
+            let (jobA, jobB) = (left >= joined, right >= joined)
+            if jobA != jobB { return jobB }
+            if !jobA, a.profile != b.profile { return a.profile < b.profile }
+            return left < right
+        }
+        return order.map { entries[$0] }
     }
 
     /// The state of one entry: the first that applies of not configured, never logged in, expired, failing,

@@ -51,6 +51,15 @@ extension Cache {
         ) STRICT;
         """
 
+    /// The index `latestAttempts()` walks, appended to `Cache.migrations` after the derived values: each pair's
+    /// attempts in the order "latest" means (finish, then the last recorded), so that the newest of a pair is one
+    /// index seek away however many attempts are kept; with the error after them, so that `failureStreaks()` still
+    /// reads the index alone. It replaces `attempts_latest`, whose error came before the id.
+    static let latestAttemptMigration = """
+        CREATE INDEX attempts_newest ON attempts (profile, region, finished_at, id, error);
+        DROP INDEX attempts_latest;
+        """
+
     /// Replaces the recorded configuration with `record`, and forgets the logins and attempts of every
     /// (profile, region) it does not name: an account removed from the config must not stay in `status` for ever.
     /// Returns the pairs forgotten.
@@ -122,6 +131,40 @@ extension Cache {
                             account: row.text(0) ?? "", profile: row.text(1) ?? "", region: row.text(2) ?? ""))
                 }
             return found
+        }
+    }
+}
+
+extension Cache {
+    /// `failureStreaks()` for `status`, given `latestAttempts()`: only a pair whose latest attempt failed has a streak
+    /// (every attempt after its last success failed, the latest among them), so only those pairs' attempts are read,
+    /// from their last success on. `failureStreaks()` reads every attempt kept, fifty a pair at most.
+    public func failureStreaks(latest: [LoginAttempt]) throws(CacheError) -> [FailureStreak] {
+        let failing = latest.filter { $0.error != nil }
+        guard !failing.isEmpty else { return [] }
+        return try withDatabase { database throws(SQLiteError) in
+            var streaks: [FailureStreak] = []
+            let count = try database.prepare(
+                """
+                WITH success AS (
+                    SELECT finished_at, id FROM attempts WHERE profile = ?1 AND region = ?2 AND error IS NULL
+                    ORDER BY finished_at DESC, id DESC LIMIT 1)
+                SELECT COUNT(*), MAX(finished_at) FROM attempts
+                WHERE profile = ?1 AND region = ?2 AND error IS NOT NULL
+                    -- After the last success in the order latestAttempts() uses, as failureStreaks() counts.
+                    AND (finished_at, id) > (
+                        coalesce((SELECT finished_at FROM success), -9e999), coalesce((SELECT id FROM success), 0))
+                """)
+            for attempt in failing {
+                try count.query([.text(attempt.profile), .text(attempt.region)]) { row throws(SQLiteError) in
+                    guard row.integer(0) > 0 else { return }
+                    streaks.append(
+                        FailureStreak(
+                            profile: attempt.profile, region: attempt.region, failures: Int(row.integer(0)),
+                            lastFailureAt: Date(timeIntervalSince1970: row.real(1))))
+                }
+            }
+            return streaks
         }
     }
 }

@@ -217,20 +217,29 @@ public final class Cache: Sendable {
         }
     }
 
-    /// The attempt that finished last for each (profile, region), sorted by profile and region.
+    /// The attempt that finished last for each (profile, region) (of those finishing together, the last recorded),
+    /// sorted by profile and region.
+    ///
+    /// One or two seeks of `attempts_newest` per pair, however many attempts each keeps: the walk goes down the index
+    /// from the last pair, each step jumping to the newest entry of the pair before, so no other attempt is read.
     public func latestAttempts() throws(CacheError) -> [LoginAttempt] {
         try withDatabase { database throws(SQLiteError) in
             var attempts: [LoginAttempt] = []
             try database.prepare(
                 """
-                -- One pass over the index for each pair's latest finish, then the highest id finishing then.
-                SELECT a.profile, a.region, a.started_at, a.finished_at, a.error
-                FROM (SELECT profile, region, MAX(finished_at) AS finished_at FROM attempts GROUP BY profile, region)
-                    AS latest
-                JOIN attempts AS a ON a.id = (
-                    SELECT MAX(id) FROM attempts AS b
-                    WHERE b.profile = latest.profile AND b.region = latest.region AND b.finished_at = latest.finished_at)
-                ORDER BY a.profile, a.region
+                WITH RECURSIVE latest(id, profile, region, started_at, finished_at, error) AS (
+                    SELECT * FROM (
+                        SELECT id, profile, region, started_at, finished_at, error FROM attempts
+                        ORDER BY profile DESC, region DESC, finished_at DESC, id DESC LIMIT 1)
+                    UNION ALL
+                    SELECT a.id, a.profile, a.region, a.started_at, a.finished_at, a.error
+                    FROM latest JOIN attempts AS a ON a.id = coalesce(
+                        (SELECT id FROM attempts WHERE profile = latest.profile AND region < latest.region
+                            ORDER BY region DESC, finished_at DESC, id DESC LIMIT 1),
+                        (SELECT id FROM attempts WHERE profile < latest.profile
+                            ORDER BY profile DESC, region DESC, finished_at DESC, id DESC LIMIT 1))
+                )
+                SELECT profile, region, started_at, finished_at, error FROM latest ORDER BY profile, region
                 """
             ).query { row throws(SQLiteError) in
                 attempts.append(
@@ -383,6 +392,7 @@ public final class Cache: Sendable {
         """,
         statusMigration,
         derivedMigration,
+        latestAttemptMigration,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.
