@@ -26,18 +26,22 @@ struct CanonicalHeaders {
             let start = bytes.count
             SigV4Signer.appendLowercased(header.name, to: &bytes)
             let name = start..<bytes.count
-            guard !Self.isUnsigned(bytes[name]) else {
+            let (unsigned, host) = bytes.withUnsafeBufferPointer { bytes in
+                let name = UnsafeBufferPointer(rebasing: bytes[name])
+                return (Self.isUnsigned(name), SigV4Signer.equal(name, "host"))
+            }
+            guard !unsigned else {
                 bytes.removeSubrange(name)
                 continue
             }
-            hasHost = hasHost || SigV4Signer.equal(bytes[name], "host")
+            hasHost = hasHost || host
             SigV4Signer.appendCanonicalHeaderValue(header.value, to: &bytes)
             fields.append(Field(name: name, value: name.upperBound..<bytes.count))
         }
         if !hasHost, let host = SigV4Signer.hostHeader(request.url) {
             let start = bytes.count
-            bytes.append(contentsOf: "host".utf8)
-            bytes.append(contentsOf: host.utf8)
+            bytes.appendUTF8("host")
+            bytes.appendUTF8(host)
             fields.append(Field(name: start..<start + 4, value: start + 4..<bytes.count))
         }
         sortFields()
@@ -53,7 +57,7 @@ struct CanonicalHeaders {
 
     /// Headers never signed: the one being computed, and ones that proxies and HTTP clients are known to rewrite
     /// or add on their own (botocore leaves out the same ones).
-    private static func isUnsigned(_ name: ArraySlice<UInt8>) -> Bool {
+    private static func isUnsigned(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         SigV4Signer.equal(name, "authorization") || SigV4Signer.equal(name, "user-agent")
             || SigV4Signer.equal(name, "expect")
     }
@@ -113,7 +117,7 @@ extension SigV4Signer {
     /// `lowercased()` has it (so `K`, the Kelvin sign, still becomes `k`).
     static func appendLowercased(_ name: String, to bytes: inout [UInt8]) {
         let start = bytes.count
-        bytes.append(contentsOf: name.utf8)
+        bytes.appendUTF8(name)
         let isASCII = bytes.withUnsafeMutableBufferPointer { bytes in
             var high: UInt8 = 0
             for index in start..<bytes.count {
@@ -125,14 +129,14 @@ extension SigV4Signer {
         }
         if !isASCII {
             bytes.removeSubrange(start...)
-            bytes.append(contentsOf: name.lowercased().utf8)
+            bytes.appendUTF8(name.lowercased())
         }
     }
 
     /// `method` upper-cased, in UTF-8: ASCII by bytes, anything else as `uppercased()` has it.
     static func appendASCIIUppercased(_ method: String, to text: inout [UInt8]) {
         guard method.utf8.allSatisfy({ $0 < 0x80 }) else {
-            text.append(contentsOf: method.uppercased().utf8)
+            text.appendUTF8(method.uppercased())
             return
         }
         for byte in method.utf8 {
@@ -141,8 +145,14 @@ extension SigV4Signer {
     }
 
     /// Whether `bytes` are `text`'s UTF-8, length first.
-    static func equal(_ bytes: some Collection<UInt8>, _ text: StaticString) -> Bool {
-        bytes.count == text.utf8CodeUnitCount
-            && text.withUTF8Buffer { bytes.elementsEqual($0) }
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        let start = text.utf8Start
+        for index in bytes.indices where bytes[index] != start[index] { return false }
+        return true
+    }
+
+    static func equal(_ bytes: [UInt8], _ text: StaticString) -> Bool {
+        bytes.withUnsafeBufferPointer { equal($0, text) }
     }
 }

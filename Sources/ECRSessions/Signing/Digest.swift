@@ -147,8 +147,8 @@ final class HMACKey: @unchecked Sendable {
     }
 }
 
-/// The sixteen lowercase hexadecimal digits, by value.
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+/// The sixteen lowercase hexadecimal digits, by value: a static string's bytes, read with no copy and no lock.
+private let hexDigits: StaticString = "0123456789abcdef"
 
 extension Sequence<UInt8> {
     /// The bytes as lowercase hexadecimal, two digits a byte, as SigV4 writes hashes and signatures.
@@ -160,19 +160,29 @@ extension Sequence<UInt8> {
 }
 
 extension [UInt8] {
-    /// Appends `bytes` as lowercase hexadecimal, two digits a byte: the room made first and filled in place, since
-    /// appending digit by digit checked the array's capacity and uniqueness every time.
+    /// Appends `text`'s UTF-8 by one copy of its storage: appending its `utf8` view went through a generic copy that
+    /// cost more than the bytes themselves for the short pieces a signature is made of.
+    mutating func appendUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends `bytes` as lowercase hexadecimal, two digits a byte: written 64 digits at a time in a buffer on the
+    /// stack and appended at once, since appending digit by digit checked the array every time.
     mutating func appendLowercaseHex(of bytes: some Collection<UInt8>) {
-        var end = count
-        append(contentsOf: repeatElement(0, count: bytes.count * 2))
-        hexDigits.withUnsafeBufferPointer { digits in
-            withUnsafeMutableBufferPointer { text in
-                for byte in bytes {
-                    text[end] = digits[Int(byte >> 4)]
-                    text[end + 1] = digits[Int(byte & 0x0f)]
-                    end += 2
+        let digits = hexDigits.utf8Start
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { text in
+            var end = 0
+            for byte in bytes {
+                text[end] = digits[Int(byte >> 4)]
+                text[end + 1] = digits[Int(byte & 0x0f)]
+                end += 2
+                if end == 64 {
+                    append(contentsOf: text)
+                    end = 0
                 }
             }
+            append(contentsOf: UnsafeBufferPointer(rebasing: text[..<end]))
         }
     }
 }

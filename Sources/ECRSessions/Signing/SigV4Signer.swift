@@ -135,15 +135,15 @@ extension SigV4Signer {
         text.reserveCapacity(text.count + 512)
         appendASCIIUppercased(request.method, to: &text)
         text.append(UInt8(ascii: "\n"))
-        text.append(contentsOf: canonicalURI(request.url).utf8)
+        text.appendUTF8(canonicalURI(request.url))
         text.append(UInt8(ascii: "\n"))
-        text.append(contentsOf: canonicalQuery(request.url).utf8)
+        text.appendUTF8(canonicalQuery(request.url))
         text.append(UInt8(ascii: "\n"))
         headers.appendLines(to: &text)
         text.append(UInt8(ascii: "\n"))
         text.append(contentsOf: headers.signedHeaders)
         text.append(UInt8(ascii: "\n"))
-        text.append(contentsOf: payloadHash.utf8)
+        text.appendUTF8(payloadHash)
     }
 
     /// The algorithm, the date, the credential scope and the hash of the canonical request, one a line.
@@ -160,9 +160,9 @@ extension SigV4Signer {
         canonicalRequestHash: [UInt8], amzDate: String, dateStamp: String, to text: inout [UInt8]
     ) {
         text.reserveCapacity(text.count + 192)
-        text.append(contentsOf: Self.algorithm.utf8)
+        text.appendUTF8(Self.algorithm)
         text.append(UInt8(ascii: "\n"))
-        text.append(contentsOf: amzDate.utf8)
+        text.appendUTF8(amzDate)
         text.append(UInt8(ascii: "\n"))
         appendCredentialScope(dateStamp: dateStamp, to: &text)
         text.append(UInt8(ascii: "\n"))
@@ -174,7 +174,7 @@ extension SigV4Signer {
     static func signingKey(secretAccessKey: String, dateStamp: String, region: String, service: String) -> [UInt8] {
         let context = DigestContext()
         var secret = Array("AWS4".utf8)
-        secret.append(contentsOf: secretAccessKey.utf8)
+        secret.appendUTF8(secretAccessKey)
         var key = [UInt8](repeating: 0, count: 32)
         key.withUnsafeMutableBytes { key in
             secret.withUnsafeBytes { secret in
@@ -204,31 +204,31 @@ extension SigV4Signer {
     func authorization(signedHeaders: String, signature: String, date: Date) -> String {
         var text: [UInt8] = []
         appendAuthorization(signedHeaders: Array(signedHeaders.utf8), dateStamp: Self.dateStamp(date), to: &text)
-        text.append(contentsOf: signature.utf8)
+        text.appendUTF8(signature)
         return String(decoding: text, as: UTF8.self)
     }
 
     /// The `Authorization` header's value up to the signature, which the caller appends.
     func appendAuthorization(signedHeaders: [UInt8], dateStamp: String, to text: inout [UInt8]) {
         text.reserveCapacity(text.count + 192 + signedHeaders.count)
-        text.append(contentsOf: Self.algorithm.utf8)
-        text.append(contentsOf: " Credential=".utf8)
-        text.append(contentsOf: credentials.accessKeyID.utf8)
+        text.appendUTF8(Self.algorithm)
+        text.appendUTF8(" Credential=")
+        text.appendUTF8(credentials.accessKeyID)
         text.append(UInt8(ascii: "/"))
         appendCredentialScope(dateStamp: dateStamp, to: &text)
-        text.append(contentsOf: ", SignedHeaders=".utf8)
+        text.appendUTF8(", SignedHeaders=")
         text.append(contentsOf: signedHeaders)
-        text.append(contentsOf: ", Signature=".utf8)
+        text.appendUTF8(", Signature=")
     }
 
     /// `20150830/us-east-1/service/aws4_request`.
     func appendCredentialScope(dateStamp: String, to text: inout [UInt8]) {
-        text.append(contentsOf: dateStamp.utf8)
+        text.appendUTF8(dateStamp)
         text.append(UInt8(ascii: "/"))
-        text.append(contentsOf: region.utf8)
+        text.appendUTF8(region)
         text.append(UInt8(ascii: "/"))
-        text.append(contentsOf: service.utf8)
-        text.append(contentsOf: "/aws4_request".utf8)
+        text.appendUTF8(service)
+        text.appendUTF8("/aws4_request")
     }
 
     static func payloadHash(_ body: Data) -> String {
@@ -348,7 +348,7 @@ extension SigV4Signer {
         // Byte by byte when the value is ASCII, as nearly every header is, in place after a copy of the whole value;
         // by characters (whose whitespace includes Unicode's) otherwise.
         let start = text.count
-        text.append(contentsOf: value.utf8)
+        text.appendUTF8(value)
         let end = text.withUnsafeMutableBufferPointer { text -> Int? in
             var count = start
             var spaceDue = false
@@ -371,7 +371,7 @@ extension SigV4Signer {
         }
         text.removeSubrange((end ?? start)...)
         if end == nil {
-            text.append(contentsOf: value.split(whereSeparator: \.isWhitespace).joined(separator: " ").utf8)
+            text.appendUTF8(value.split(whereSeparator: \.isWhitespace).joined(separator: " "))
         }
     }
 
