@@ -7,17 +7,8 @@ import Testing
 /// way, over many random inputs (from a fixed seed, so a failure repeats).
 @Suite("SigV4 fast paths agree with the plain definitions")
 struct SigningFastPathTests {
-    /// SplitMix64: a small generator with a seed, so every run draws the same inputs.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-    }
+    /// The simulation's seeded SplitMix64, so every run draws the same inputs.
+    typealias SeededGenerator = SimulationTests.SeededGenerator
 
     static func bytes(_ count: Int, _ random: inout SeededGenerator) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
