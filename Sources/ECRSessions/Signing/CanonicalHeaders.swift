@@ -19,6 +19,9 @@ struct CanonicalHeaders {
     private(set) var signedHeaders: [UInt8] = []
 
     init(_ request: HTTPRequest) {
+        // In locals, assigned once at the end: the stored properties cost an access check on every append.
+        var bytes: [UInt8] = []
+        var fields: [Field] = []
         bytes.reserveCapacity(256)
         fields.reserveCapacity(request.headers.count + 1)
         var hasHost = false
@@ -44,6 +47,8 @@ struct CanonicalHeaders {
             bytes.appendUTF8(host)
             fields.append(Field(name: start..<start + 4, value: start + 4..<bytes.count))
         }
+        self.bytes = bytes
+        self.fields = fields
         sortFields()
         signedHeaders.reserveCapacity(fields.count * 16)
         var first = true

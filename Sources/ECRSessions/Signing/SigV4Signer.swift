@@ -98,24 +98,30 @@ extension SigV4Signer {
     func withSigningHeaders(_ request: HTTPRequest, amzDate: String, payloadHash: String) -> HTTPRequest {
         let token = credentials.sessionToken
         let addsHash = addsContentSHA256Header
-        var prepared = request
         var name: [UInt8] = []
         name.reserveCapacity(32)
-        prepared.headers.removeAll { header in
+        // Into a new array of the final size: removing from the caller's (shared) one copied it, and the appends
+        // then grew the copy.
+        var headers: [HTTPHeader] = []
+        headers.reserveCapacity(request.headers.count + 4)  // and `Authorization`, once signed
+        for header in request.headers {
             name.removeAll(keepingCapacity: true)
             Self.appendLowercased(header.name, to: &name)
-            return Self.equal(name, "x-amz-date") || Self.equal(name, "authorization")
+            let replaced =
+                Self.equal(name, "x-amz-date") || Self.equal(name, "authorization")
                 || (token != nil && Self.equal(name, "x-amz-security-token"))
                 || (addsHash && Self.equal(name, "x-amz-content-sha256"))
+            if !replaced { headers.append(header) }
         }
-        prepared.headers.reserveCapacity(prepared.headers.count + 4)  // and `Authorization`, once signed
-        prepared.headers.append(HTTPHeader("X-Amz-Date", amzDate))
+        headers.append(HTTPHeader("X-Amz-Date", amzDate))
         if let token {
-            prepared.headers.append(HTTPHeader("X-Amz-Security-Token", token))
+            headers.append(HTTPHeader("X-Amz-Security-Token", token))
         }
-        if addsContentSHA256Header {
-            prepared.headers.append(HTTPHeader("x-amz-content-sha256", payloadHash))
+        if addsHash {
+            headers.append(HTTPHeader("x-amz-content-sha256", payloadHash))
         }
+        var prepared = request
+        prepared.headers = headers
         return prepared
     }
 
