@@ -59,9 +59,10 @@ struct SigningFastPathTests {
     func signingKeyChain() {
         var random = SeededGenerator(state: 3)
         for _ in 0..<50 {
-            let secret = String(decoding: Self.bytes(Int.random(in: 0...90, using: &random), &random).map {
-                $0 % 94 + 33
-            }, as: UTF8.self)
+            let secret = String(
+                decoding: Self.bytes(Int.random(in: 0...90, using: &random), &random).map {
+                    $0 % 94 + 33
+                }, as: UTF8.self)
             var key = Array("AWS4\(secret)".utf8)
             for part in ["20260101", "eu-west-1", "ecr", "aws4_request"] {
                 key = Digest.hmacSHA256(key: key, Array(part.utf8))
@@ -80,7 +81,8 @@ struct SigningFastPathTests {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return String(
-            format: "%04ld%02ld%02ldT%02ld%02ld%02ldZ", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
+            format: "%04ld%02ld%02ldT%02ld%02ld%02ldZ", parts.year!, parts.month!, parts.day!, parts.hour!,
+            parts.minute!,
             parts.second!)
     }
 
@@ -132,8 +134,10 @@ struct SigningFastPathTests {
 
     static func randomRequest(_ random: inout SeededGenerator) -> HTTPRequest {
         let hosts = ["https://api.ecr.eu-west-1.amazonaws.com/", "http://localhost:5000/", "https://h/a/b?x=1"]
-        var request = HTTPRequest(method: ["POST", "get", "Put"].randomElement(using: &random)!, url: URL(
-            string: hosts.randomElement(using: &random)!)!)
+        var request = HTTPRequest(
+            method: ["POST", "get", "Put"].randomElement(using: &random)!,
+            url: URL(
+                string: hosts.randomElement(using: &random)!)!)
         for _ in 0..<Int.random(in: 0...9, using: &random) {
             let value = (0..<Int.random(in: 0...6, using: &random)).map { _ in
                 valuePieces.randomElement(using: &random)!
@@ -203,9 +207,10 @@ struct SigningFastPathTests {
             let kept = request.headers.filter { !replaced.contains($0.name.lowercased()) }
             let prepared = signer.withSigningHeaders(request, date: Date(timeIntervalSince1970: 0))
             #expect(Array(prepared.headers.prefix(kept.count)) == kept)
-            #expect(prepared.headers.dropFirst(kept.count).map(\.name) == [
-                "X-Amz-Date", "X-Amz-Security-Token", "x-amz-content-sha256",
-            ])
+            #expect(
+                prepared.headers.dropFirst(kept.count).map(\.name) == [
+                    "X-Amz-Date", "X-Amz-Security-Token", "x-amz-content-sha256",
+                ])
         }
     }
 

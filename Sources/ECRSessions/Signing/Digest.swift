@@ -53,8 +53,9 @@ struct DigestContext: ~Copyable {
     }
 
     /// Writes the HMAC-SHA256 of `bytes` under `key` into `mac` (32 bytes), which may be `key` itself.
-    func hmacSHA256(key: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer, into mac: UnsafeMutableRawBufferPointer)
-    {
+    func hmacSHA256(
+        key: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer, into mac: UnsafeMutableRawBufferPointer
+    ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64 + 32) { scratch in
             let block = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[..<64])
             let innerHash = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[64...])

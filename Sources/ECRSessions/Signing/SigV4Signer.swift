@@ -337,7 +337,8 @@ extension SigV4Signer {
         headers.forEachName { name, values in
             var value: [UInt8] = []
             headers.appendJoined(values, to: &value)
-            merged.append((String(decoding: headers.bytes[name], as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            merged.append(
+                (String(decoding: headers.bytes[name], as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
         return merged
     }
