@@ -32,17 +32,32 @@ public struct SigV4Signer: Sendable, CustomStringConvertible, CustomReflectable 
     /// Headers of the same names already in `request` are replaced. The request must not be changed afterwards,
     /// except for headers the signer leaves unsigned (`User-Agent`, `Expect`) and ones the transport adds itself.
     public func sign(_ request: HTTPRequest, date: Date) -> HTTPRequest {
-        var signed = withSigningHeaders(request, date: date)
-        let canonical = Self.canonicalRequest(signed, payloadHash: Self.payloadHash(request.body))
+        // The stages below, on bytes in one buffer and with one digest context: the same functions the stages'
+        // `String` forms wrap, which the tests compare with the AWS SigV4 suite (and `sign` with them).
+        let amzDate = Self.amzDate(date)
+        let dateStamp = Self.dateStamp(ofAMZDate: amzDate)
+        let context = DigestContext()
+        let payloadHash = request.body.withUnsafeBytes { context.sha256($0) }.lowercaseHex
+        var signed = withSigningHeaders(request, amzDate: amzDate, payloadHash: payloadHash)
+        let headers = CanonicalHeaders(signed)
+
+        var text: [UInt8] = []
+        text.reserveCapacity(1024)
+        Self.appendCanonicalRequest(signed, headers: headers, payloadHash: payloadHash, to: &text)
+        let requestHash = text.withUnsafeBytes { context.sha256($0) }
+        text.removeAll(keepingCapacity: true)
+        appendStringToSign(canonicalRequestHash: requestHash, amzDate: amzDate, dateStamp: dateStamp, to: &text)
         let key = Self.signingKeys.key(
-            secretAccessKey: credentials.secretAccessKey,
-            dateStamp: Self.dateStamp(date),
-            region: region,
-            service: service
-        )
-        let signature = Self.signature(of: stringToSign(canonicalRequest: canonical.text, date: date), key: key)
-        let value = authorization(signedHeaders: canonical.signedHeaders, signature: signature, date: date)
-        signed.headers.append(HTTPHeader("Authorization", value))
+            secretAccessKey: credentials.secretAccessKey, dateStamp: dateStamp, region: region, service: service)
+        var signature = [UInt8](repeating: 0, count: 32)
+        text.withUnsafeBytes { stringToSign in
+            signature.withUnsafeMutableBytes { key.authenticate(stringToSign, into: $0, context: context) }
+        }
+
+        text.removeAll(keepingCapacity: true)
+        appendAuthorization(signedHeaders: headers.signedHeaders, dateStamp: dateStamp, to: &text)
+        text.appendLowercaseHex(of: signature)
+        signed.headers.append(HTTPHeader("Authorization", String(decoding: text, as: UTF8.self)))
         return signed
     }
 
@@ -65,10 +80,6 @@ public struct SigV4Signer: Sendable, CustomStringConvertible, CustomReflectable 
 extension SigV4Signer {
     static let algorithm = "AWS4-HMAC-SHA256"
 
-    /// Headers never signed: the one being computed, and ones that proxies and HTTP clients are known to rewrite
-    /// or add on their own (botocore leaves out the same ones).
-    static let unsignedHeaders: Set<String> = ["authorization", "user-agent", "expect"]
-
     /// The canonical request's text and its `SignedHeaders` list.
     struct CanonicalRequest: Equatable {
         var text: String
@@ -77,61 +88,113 @@ extension SigV4Signer {
 
     /// `request` with the headers the signature covers besides the caller's own, replacing earlier copies.
     func withSigningHeaders(_ request: HTTPRequest, date: Date) -> HTTPRequest {
-        var added = [HTTPHeader("X-Amz-Date", Self.amzDate(date))]
-        if let token = credentials.sessionToken {
-            added.append(HTTPHeader("X-Amz-Security-Token", token))
+        withSigningHeaders(
+            request, amzDate: Self.amzDate(date),
+            payloadHash: addsContentSHA256Header ? Self.payloadHash(request.body) : "")
+    }
+
+    /// `withSigningHeaders(_:date:)` with the date already written and the body already hashed (the hash is used
+    /// only when the signer adds `x-amz-content-sha256`).
+    func withSigningHeaders(_ request: HTTPRequest, amzDate: String, payloadHash: String) -> HTTPRequest {
+        let token = credentials.sessionToken
+        let addsHash = addsContentSHA256Header
+        var name: [UInt8] = []
+        name.reserveCapacity(32)
+        // Into a new array of the final size: removing from the caller's (shared) one copied it, and the appends
+        // then grew the copy.
+        var headers: [HTTPHeader] = []
+        headers.reserveCapacity(request.headers.count + 4)  // and `Authorization`, once signed
+        for header in request.headers {
+            name.removeAll(keepingCapacity: true)
+            Self.appendLowercased(header.name, to: &name)
+            let replaced =
+                Self.equal(name, "x-amz-date") || Self.equal(name, "authorization")
+                || (token != nil && Self.equal(name, "x-amz-security-token"))
+                || (addsHash && Self.equal(name, "x-amz-content-sha256"))
+            if !replaced { headers.append(header) }
         }
-        if addsContentSHA256Header {
-            added.append(HTTPHeader("x-amz-content-sha256", Self.payloadHash(request.body)))
+        headers.append(HTTPHeader("X-Amz-Date", amzDate))
+        if let token {
+            headers.append(HTTPHeader("X-Amz-Security-Token", token))
         }
-        let replaced = Set(added.map { $0.name.lowercased() } + ["authorization"])
+        if addsHash {
+            headers.append(HTTPHeader("x-amz-content-sha256", payloadHash))
+        }
         var prepared = request
-        prepared.headers.removeAll { replaced.contains($0.name.lowercased()) }
-        prepared.headers += added
+        prepared.headers = headers
         return prepared
     }
 
     /// Method, canonical URI, canonical query, canonical headers, signed headers and payload hash, one a line.
     static func canonicalRequest(_ request: HTTPRequest, payloadHash: String) -> CanonicalRequest {
-        let headers = canonicalHeaders(request)
-        let signedHeaders = headers.map(\.name).joined(separator: ";")
-        var text = request.method.uppercased()
-        text.reserveCapacity(512)
-        for part in [canonicalURI(request.url), canonicalQuery(request.url)] {
-            text += "\n"
-            text += part
-        }
-        text += "\n"
-        for header in headers {
-            text += header.name
-            text += ":"
-            text += header.value
-            text += "\n"
-        }
-        text += "\n"
-        text += signedHeaders
-        text += "\n"
-        text += payloadHash
-        return CanonicalRequest(text: text, signedHeaders: signedHeaders)
+        let headers = CanonicalHeaders(request)
+        var text: [UInt8] = []
+        appendCanonicalRequest(request, headers: headers, payloadHash: payloadHash, to: &text)
+        return CanonicalRequest(
+            text: String(decoding: text, as: UTF8.self),
+            signedHeaders: String(decoding: headers.signedHeaders, as: UTF8.self))
+    }
+
+    static func appendCanonicalRequest(
+        _ request: HTTPRequest, headers: CanonicalHeaders, payloadHash: String, to text: inout [UInt8]
+    ) {
+        text.reserveCapacity(text.count + 512)
+        appendASCIIUppercased(request.method, to: &text)
+        text.append(UInt8(ascii: "\n"))
+        text.appendUTF8(canonicalURI(request.url))
+        text.append(UInt8(ascii: "\n"))
+        text.appendUTF8(canonicalQuery(request.url))
+        text.append(UInt8(ascii: "\n"))
+        headers.appendLines(to: &text)
+        text.append(UInt8(ascii: "\n"))
+        text.append(contentsOf: headers.signedHeaders)
+        text.append(UInt8(ascii: "\n"))
+        text.appendUTF8(payloadHash)
     }
 
     /// The algorithm, the date, the credential scope and the hash of the canonical request, one a line.
     func stringToSign(canonicalRequest: String, date: Date) -> String {
-        [
-            Self.algorithm,
-            Self.amzDate(date),
-            credentialScope(date),
-            Digest.sha256(Array(canonicalRequest.utf8)).lowercaseHex,
-        ].joined(separator: "\n")
+        let amzDate = Self.amzDate(date)
+        var text: [UInt8] = []
+        appendStringToSign(
+            canonicalRequestHash: Digest.sha256(Array(canonicalRequest.utf8)), amzDate: amzDate,
+            dateStamp: Self.dateStamp(ofAMZDate: amzDate), to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    func appendStringToSign(
+        canonicalRequestHash: [UInt8], amzDate: String, dateStamp: String, to text: inout [UInt8]
+    ) {
+        text.reserveCapacity(text.count + 192)
+        text.appendUTF8(Self.algorithm)
+        text.append(UInt8(ascii: "\n"))
+        text.appendUTF8(amzDate)
+        text.append(UInt8(ascii: "\n"))
+        appendCredentialScope(dateStamp: dateStamp, to: &text)
+        text.append(UInt8(ascii: "\n"))
+        text.appendLowercaseHex(of: canonicalRequestHash)
     }
 
     /// The key for one day, region and service: a chain of HMACs starting from the secret, so the secret itself
     /// never signs anything.
     static func signingKey(secretAccessKey: String, dateStamp: String, region: String, service: String) -> [UInt8] {
-        var key = Array("AWS4\(secretAccessKey)".utf8)
-        for part in [dateStamp, region, service, "aws4_request"] {
-            key = Digest.hmacSHA256(key: key, Array(part.utf8))
+        let context = DigestContext()
+        var secret = Array("AWS4".utf8)
+        secret.appendUTF8(secretAccessKey)
+        var key = [UInt8](repeating: 0, count: 32)
+        key.withUnsafeMutableBytes { key in
+            secret.withUnsafeBytes { secret in
+                var part = dateStamp
+                part.withUTF8 { context.hmacSHA256(key: secret, UnsafeRawBufferPointer($0), into: key) }
+            }
+            for var part in [region, service, "aws4_request"] {
+                // In place: the HMAC has read its key before it writes the MAC.
+                part.withUTF8 {
+                    context.hmacSHA256(key: UnsafeRawBufferPointer(key), UnsafeRawBufferPointer($0), into: key)
+                }
+            }
         }
+        secret.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) }
         return key
     }
 
@@ -145,12 +208,33 @@ extension SigV4Signer {
 
     /// The `Authorization` header's value.
     func authorization(signedHeaders: String, signature: String, date: Date) -> String {
-        "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(credentialScope(date)), "
-            + "SignedHeaders=\(signedHeaders), Signature=\(signature)"
+        var text: [UInt8] = []
+        appendAuthorization(signedHeaders: Array(signedHeaders.utf8), dateStamp: Self.dateStamp(date), to: &text)
+        text.appendUTF8(signature)
+        return String(decoding: text, as: UTF8.self)
     }
 
-    func credentialScope(_ date: Date) -> String {
-        "\(Self.dateStamp(date))/\(region)/\(service)/aws4_request"
+    /// The `Authorization` header's value up to the signature, which the caller appends.
+    func appendAuthorization(signedHeaders: [UInt8], dateStamp: String, to text: inout [UInt8]) {
+        text.reserveCapacity(text.count + 192 + signedHeaders.count)
+        text.appendUTF8(Self.algorithm)
+        text.appendUTF8(" Credential=")
+        text.appendUTF8(credentials.accessKeyID)
+        text.append(UInt8(ascii: "/"))
+        appendCredentialScope(dateStamp: dateStamp, to: &text)
+        text.appendUTF8(", SignedHeaders=")
+        text.append(contentsOf: signedHeaders)
+        text.appendUTF8(", Signature=")
+    }
+
+    /// `20150830/us-east-1/service/aws4_request`.
+    func appendCredentialScope(dateStamp: String, to text: inout [UInt8]) {
+        text.appendUTF8(dateStamp)
+        text.append(UInt8(ascii: "/"))
+        text.appendUTF8(region)
+        text.append(UInt8(ascii: "/"))
+        text.appendUTF8(service)
+        text.appendUTF8("/aws4_request")
     }
 
     static func payloadHash(_ body: Data) -> String {
@@ -158,8 +242,9 @@ extension SigV4Signer {
     }
 }
 
-/// Signing keys by what they are derived from: the chain of four HMACs was a third of a signature, and a process
-/// signs many requests with one key in a day (the AWS SDKs keep such a cache too). Never printed.
+/// Signing keys by what they are derived from, with both HMAC pads hashed: the chain of four HMACs was a third of a
+/// signature, and a process signs many requests with one key in a day (the AWS SDKs keep such a cache too). Never
+/// printed.
 final class SigningKeyCache: Sendable {
     private struct Scope: Hashable {
         var secretAccessKey: String
@@ -168,19 +253,33 @@ final class SigningKeyCache: Sendable {
         var service: String
     }
 
+    private struct Keys {
+        var byScope: [Scope: HMACKey] = [:]
+        /// The key used last, compared before hashing four strings to look one up: one principal signs in runs.
+        var last: (scope: Scope, key: HMACKey)?
+    }
+
     /// More scopes than this (many accounts and regions) start the cache over rather than grow it.
     private static let limit = 256
-    private let keys = Mutex<[Scope: [UInt8]]>([:])
+    private let keys = Mutex(Keys())
 
     /// The key `SigV4Signer.signingKey` derives for these, derived once.
-    func key(secretAccessKey: String, dateStamp: String, region: String, service: String) -> [UInt8] {
+    func key(secretAccessKey: String, dateStamp: String, region: String, service: String) -> HMACKey {
         let scope = Scope(secretAccessKey: secretAccessKey, dateStamp: dateStamp, region: region, service: service)
-        if let key = keys.withLock({ $0[scope] }) { return key }
-        let key = SigV4Signer.signingKey(
-            secretAccessKey: secretAccessKey, dateStamp: dateStamp, region: region, service: service)
+        let cached = keys.withLock { keys -> HMACKey? in
+            if let last = keys.last, last.scope == scope { return last.key }
+            guard let key = keys.byScope[scope] else { return nil }
+            keys.last = (scope, key)
+            return key
+        }
+        if let cached { return cached }
+        let key = HMACKey(
+            SigV4Signer.signingKey(
+                secretAccessKey: secretAccessKey, dateStamp: dateStamp, region: region, service: service))
         keys.withLock { keys in
-            if keys.count >= Self.limit { keys.removeAll() }
-            keys[scope] = key
+            if keys.byScope.count >= Self.limit { keys.byScope.removeAll() }
+            keys.byScope[scope] = key
+            keys.last = (scope, key)
         }
         return key
     }
@@ -196,6 +295,7 @@ extension SigV4Signer {
     /// that double encoding (`/a%20b` signs as `/a%2520b`).
     static func canonicalURI(_ url: URL) -> String {
         let wirePath = url.path(percentEncoded: true)
+        if wirePath == "/" { return "/" }  // what nearly every AWS call signs, and what the loop below makes of it
         let rawSegments = wirePath.split(separator: "/", omittingEmptySubsequences: true)
         var segments: [Substring] = []
         for segment in rawSegments {
@@ -232,61 +332,54 @@ extension SigV4Signer {
     /// The signed headers: names lower-cased and sorted, values trimmed with runs of whitespace made one space,
     /// values of repeated names joined with commas in the order given, and `host` from the URL when not given.
     static func canonicalHeaders(_ request: HTTPRequest) -> [(name: String, value: String)] {
-        // Sorted, then each run of one name merged: no dictionary to hash every name into.
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(request.headers.count + 1)
-        for header in request.headers {
-            let name = header.name.lowercased()
-            guard !unsignedHeaders.contains(name) else { continue }
-            headers.append((name, canonicalHeaderValue(header.value)))
-        }
-        if !headers.contains(where: { $0.name == "host" }), let host = hostHeader(request.url) {
-            headers.append(("host", host))
-        }
-        // By name, and by position for one name, so its values keep the order they were given in.
-        let sorted = headers.indices.sorted { a, b in
-            headers[a].name == headers[b].name
-                ? a < b : headers[a].name.utf8.lexicographicallyPrecedes(headers[b].name.utf8)
-        }
+        let headers = CanonicalHeaders(request)
         var merged: [(name: String, value: String)] = []
-        merged.reserveCapacity(headers.count)
-        for index in sorted {
-            if let last = merged.last, last.name == headers[index].name {
-                merged[merged.count - 1].value += "," + headers[index].value
-            } else {
-                merged.append(headers[index])
-            }
+        headers.forEachName { name, values in
+            var value: [UInt8] = []
+            headers.appendJoined(values, to: &value)
+            merged.append(
+                (String(decoding: headers.bytes[name], as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
         return merged
     }
 
     /// `value` trimmed, with each run of whitespace inside made one space.
     static func canonicalHeaderValue(_ value: String) -> String {
-        var value = value
-        // Byte by byte when the value is ASCII, as nearly every header is; by characters (whose whitespace includes
-        // Unicode's) otherwise.
-        let collapsed = value.withUTF8 { bytes -> String? in
-            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            return String(unsafeUninitializedCapacity: bytes.count) { buffer in
-                var count = 0
-                var spaceDue = false
-                for byte in bytes {
-                    if byte == UInt8(ascii: " ") || (0x09...0x0D).contains(byte) {
-                        spaceDue = count > 0
-                        continue
-                    }
-                    if spaceDue {
-                        buffer[count] = UInt8(ascii: " ")
-                        count += 1
-                        spaceDue = false
-                    }
-                    buffer[count] = byte
-                    count += 1
+        var text: [UInt8] = []
+        appendCanonicalHeaderValue(value, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `canonicalHeaderValue(value)`.
+    static func appendCanonicalHeaderValue(_ value: String, to text: inout [UInt8]) {
+        // Byte by byte when the value is ASCII, as nearly every header is, in place after a copy of the whole value;
+        // by characters (whose whitespace includes Unicode's) otherwise.
+        let start = text.count
+        text.appendUTF8(value)
+        let end = text.withUnsafeMutableBufferPointer { text -> Int? in
+            var count = start
+            var spaceDue = false
+            for index in start..<text.count {
+                let byte = text[index]
+                if byte >= 0x80 { return nil }
+                if byte == UInt8(ascii: " ") || byte &- 0x09 <= 0x0D - 0x09 {
+                    spaceDue = count > start
+                    continue
                 }
-                return count
+                if spaceDue {
+                    text[count] = UInt8(ascii: " ")
+                    count += 1
+                    spaceDue = false
+                }
+                text[count] = byte
+                count += 1
             }
+            return count
         }
-        return collapsed ?? value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        text.removeSubrange((end ?? start)...)
+        if end == nil {
+            text.appendUTF8(value.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+        }
     }
 
     /// The `Host` header an HTTP client sends for `url`: the host, and the port unless it is the scheme's default.
@@ -355,6 +448,11 @@ extension SigV4Signer {
 
     /// The day part of `amzDate`, as the credential scope uses it: `20150830`.
     static func dateStamp(_ date: Date) -> String {
-        String(amzDate(date).utf8.prefix(8))!
+        dateStamp(ofAMZDate: amzDate(date))
+    }
+
+    /// The first eight characters of an `amzDate`: a small string, no allocation.
+    static func dateStamp(ofAMZDate amzDate: String) -> String {
+        String(amzDate.utf8.prefix(8))!
     }
 }
