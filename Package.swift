@@ -27,18 +27,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
         .systemLibrary(
-            name: "CCrypto",
-            pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
-        ),
-        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
         .target(
             name: "ECRSessions",
-            dependencies: ["CCurl", "CCrypto", "CSQLite"],
+            dependencies: ["CCurl", "CSQLite"],
             swiftSettings: strict
         ),
         .executableTarget(

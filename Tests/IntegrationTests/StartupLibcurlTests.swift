@@ -3,8 +3,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// libcurl is loaded on the first request only: the commands that send none must not map it (its ~30 libraries
-/// were most of every command's start-up), and a login must still find it.
+/// libcurl is loaded on the first request only, and libcrypto on the first signature: the commands that send none
+/// must map neither (libcurl's ~30 libraries were most of every command's start-up, libcrypto's relocations a fifth
+/// of a cached `credential-helper get`), and a login must still find both.
 @Suite struct StartupLibcurlTests {
     /// The shared libraries the binary opened running `arguments`, as glibc's loader reports them.
     private func librariesOpened(_ sandbox: CLISandbox, _ arguments: [String]) throws -> (ProcessResult, String) {
@@ -23,6 +24,7 @@ import Testing
             #expect(result.status == 0, "\(result)")
             #expect(loaderLog.contains("calling init"), "LD_DEBUG=libs reported nothing: the probe would prove nothing")
             #expect(!loaderLog.contains("libcurl"), "\(arguments) loaded libcurl")
+            #expect(!loaderLog.contains("libcrypto"), "\(arguments) loaded libcrypto")
         }
 
         @Test func aLoginLoadsLibcurlAndAnIdleRefreshDoesNot() throws {
@@ -41,6 +43,7 @@ import Testing
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("Login Succeeded"), "\(result)")
             #expect(loaderLog.contains("libcurl.so"), "a login opens libcurl")
+            #expect(loaderLog.contains("libcrypto.so"), "a login opens libcrypto")
             #expect(ecr.requests.count == 1)
 
             // Now the cache has a fresh token: nothing is due, so neither command sends a request or opens libcurl.
@@ -49,6 +52,7 @@ import Testing
                 #expect(idle.status == 0, "\(idle)")
                 #expect(idleLog.contains("calling init"), "LD_DEBUG=libs reported nothing")
                 #expect(!idleLog.contains("libcurl"), "\(arguments) loaded libcurl")
+                #expect(!idleLog.contains("libcrypto"), "\(arguments) loaded libcrypto")
             }
             #expect(ecr.requests.count == 1)
         }

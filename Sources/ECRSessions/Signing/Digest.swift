@@ -1,9 +1,7 @@
-internal import CCrypto
 import Foundation
 
-/// SHA-256 and HMAC-SHA256 from OpenSSL's libcrypto: the only two primitives SigV4 needs.
-///
-/// This is the one file that imports `CCrypto`; everything else works with byte arrays.
+/// SHA-256 and HMAC-SHA256 from OpenSSL's libcrypto (`Libcrypto`, opened on the first hash): the only two
+/// primitives SigV4 needs. Everything else works with byte arrays.
 enum Digest {
     /// The SHA-256 hash of `bytes` (32 bytes).
     static func sha256(_ bytes: some ContiguousBytes) -> [UInt8] {
@@ -22,10 +20,6 @@ enum Digest {
         }
         return mac
     }
-
-    /// libcrypto's SHA-256 implementation, looked up once for the process; fetched algorithms are immutable and
-    /// safe to share between threads.
-    fileprivate nonisolated(unsafe) static let sha256Algorithm = EVP_MD_fetch(nil, "SHA256", nil)
 }
 
 /// One libcrypto digest context, reused for every hash of a signature: allocating one costs more than hashing a
@@ -34,13 +28,16 @@ enum Digest {
 /// libcrypto only fails here when it cannot allocate; there is nothing sensible to sign with then, so failures trap.
 struct DigestContext: ~Copyable {
     fileprivate let pointer: OpaquePointer
+    fileprivate let crypto = Libcrypto.loaded
 
     init() {
-        guard let pointer = EVP_MD_CTX_new() else { preconditionFailure("libcrypto cannot allocate a digest context") }
+        guard let pointer = crypto.newContext() else {
+            preconditionFailure("libcrypto cannot allocate a digest context")
+        }
         self.pointer = pointer
     }
 
-    deinit { EVP_MD_CTX_free(pointer) }
+    deinit { crypto.freeContext(pointer) }
 
     /// The SHA-256 of `bytes` (32 bytes).
     func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
@@ -88,18 +85,18 @@ struct DigestContext: ~Copyable {
     }
 
     fileprivate func start() {
-        precondition(EVP_DigestInit_ex2(pointer, Digest.sha256Algorithm, nil) == 1, "libcrypto SHA-256 failed")
+        precondition(crypto.initialize(pointer, crypto.sha256, nil) == 1, "libcrypto SHA-256 failed")
     }
 
     fileprivate func update(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
-        precondition(EVP_DigestUpdate(pointer, bytes.baseAddress, bytes.count) == 1, "libcrypto SHA-256 failed")
+        precondition(crypto.update(pointer, bytes.baseAddress, bytes.count) == 1, "libcrypto SHA-256 failed")
     }
 
     /// Writes the hash (32 bytes) to the start of `digest`.
     fileprivate func finish(into digest: UnsafeMutableRawBufferPointer) {
         precondition(digest.count >= 32)
-        let done = EVP_DigestFinal_ex(pointer, digest.baseAddress?.assumingMemoryBound(to: UInt8.self), nil)
+        let done = crypto.finish(pointer, digest.baseAddress?.assumingMemoryBound(to: UInt8.self), nil)
         precondition(done == 1, "libcrypto SHA-256 failed")
     }
 }
@@ -139,10 +136,10 @@ final class HMACKey: @unchecked Sendable {
     func authenticate(
         _ bytes: UnsafeRawBufferPointer, into mac: UnsafeMutableRawBufferPointer, context: borrowing DigestContext
     ) {
-        precondition(EVP_MD_CTX_copy_ex(context.pointer, inner.pointer) == 1, "libcrypto SHA-256 failed")
+        precondition(context.crypto.copy(context.pointer, inner.pointer) == 1, "libcrypto SHA-256 failed")
         context.update(bytes)
         context.finish(into: mac)
-        precondition(EVP_MD_CTX_copy_ex(context.pointer, outer.pointer) == 1, "libcrypto SHA-256 failed")
+        precondition(context.crypto.copy(context.pointer, outer.pointer) == 1, "libcrypto SHA-256 failed")
         context.update(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(mac)[..<32]))
         context.finish(into: mac)
     }

@@ -22,14 +22,16 @@ struct Libcrypto: @unchecked Sendable {  // immutable after `load`; libcrypto's 
     typealias Initialize = @convention(c) (OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
     typealias Update = @convention(c) (OpaquePointer?, UnsafeRawPointer?, Int) -> Int32
     typealias Finish = @convention(c) (OpaquePointer?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt32>?) -> Int32
+    typealias Copy = @convention(c) (OpaquePointer?, OpaquePointer?) -> Int32
 
     /// `EVP_MD_CTX_new` and `EVP_MD_CTX_free`.
     let newContext: NewContext
     let freeContext: FreeContext
-    /// `EVP_DigestInit_ex2`, `EVP_DigestUpdate` and `EVP_DigestFinal_ex`.
+    /// `EVP_DigestInit_ex2`, `EVP_DigestUpdate`, `EVP_DigestFinal_ex` and `EVP_MD_CTX_copy_ex`.
     let initialize: Initialize
     let update: Update
     let finish: Finish
+    let copy: Copy
     /// The SHA-256 and SHA-1 implementations (`EVP_MD_fetch`), fetched once for the process.
     let sha256: OpaquePointer
     let sha1: OpaquePointer
@@ -76,11 +78,13 @@ struct Libcrypto: @unchecked Sendable {  // immutable after `load`; libcrypto's 
             let initialize = function("EVP_DigestInit_ex2", as: Initialize.self),
             let update = function("EVP_DigestUpdate", as: Update.self),
             let finish = function("EVP_DigestFinal_ex", as: Finish.self),
+            let copy = function("EVP_MD_CTX_copy_ex", as: Copy.self),
             let fetch = function("EVP_MD_fetch", as: Fetch.self),
             let sha256 = fetch(nil, "SHA256", nil), let sha1 = fetch(nil, "SHA1", nil)
         else { return nil }
         (self.newContext, self.freeContext, self.initialize) = (newContext, freeContext, initialize)
-        (self.update, self.finish, self.sha256, self.sha1) = (update, finish, sha256, sha1)
+        (self.update, self.finish, self.copy) = (update, finish, copy)
+        (self.sha256, self.sha1) = (sha256, sha1)
     }
 
     /// The digest of `bytes` with `algorithm` (`sha256` or `sha1`) into `digest`, which must be long enough;
