@@ -60,7 +60,7 @@ extension Root.CredentialHelper {
             let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
             let found = try await Root.CredentialHelper.answer { try await $0.get(serverURL) }
             guard let found else { throw Root.CredentialHelper.fail(Root.CredentialHelper.notFound) }
-            print(json(["ServerURL": found.serverURL, "Username": found.username, "Secret": found.secret]))
+            print(found.json)
         }
     }
 
@@ -99,7 +99,7 @@ extension Root.CredentialHelper {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            print(json(try await Root.CredentialHelper.answer { try $0.list() }))
+            print(HelperCredentials.json(try await Root.CredentialHelper.answer { try $0.list() }))
         }
     }
 
@@ -140,10 +140,4 @@ extension Root.CredentialHelper {
             }
         }
     }
-}
-
-/// `object` as compact JSON with sorted keys and unescaped slashes, as docker's helpers print it.
-private func json(_ object: [String: String]) -> String {
-    let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
 }
