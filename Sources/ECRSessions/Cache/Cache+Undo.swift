@@ -8,6 +8,19 @@ public enum UndoSelection: Sendable, Equatable {
     case hosts([String])
 }
 
+/// Where an undo record belongs: a target's kind and place. Equal ones are one target.
+public struct UndoPlace: Sendable, Hashable, Comparable {
+    public var kind: String
+    public var place: String
+
+    public init(kind: String, place: String) {
+        self.kind = kind
+        self.place = place
+    }
+
+    public static func < (lhs: UndoPlace, rhs: UndoPlace) -> Bool { (lhs.kind, lhs.place) < (rhs.kind, rhs.place) }
+}
+
 extension Cache: UndoJournal {
     // MARK: Undo records
 
@@ -43,6 +56,25 @@ extension Cache: UndoJournal {
             }
         return try withDatabase { database throws(SQLiteError) in
             try Self.undoRecords(in: database, filter: filter, values)
+        }
+    }
+
+    /// The kind and place of every record holding an entry some profile wrote, sorted: the places that
+    /// `undoRecords(.everyOwner)` returns, without reading their entries.
+    public func undoPlaces() throws(CacheError) -> [UndoPlace] {
+        try withDatabase { database throws(SQLiteError) in
+            var places: [UndoPlace] = []
+            try database.prepare(
+                """
+                SELECT p.kind, p.place FROM undo_places AS p WHERE EXISTS (
+                    SELECT 1 FROM undo_entries AS e
+                    WHERE e.kind = p.kind AND e.place = p.place AND e.owner IS NOT NULL)
+                ORDER BY p.kind, p.place
+                """
+            ).query { row throws(SQLiteError) in
+                places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
+            }
+            return places
         }
     }
 
