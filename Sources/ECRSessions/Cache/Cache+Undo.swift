@@ -129,6 +129,9 @@ extension Cache: UndoJournal {
         }
     }
 
+    /// Makes the rows of `record`'s place say what `record` says, touching only the entries that differ: a login
+    /// sweep saves the record of a thousand hosts once a batch, and rewriting every row each time cost more than the
+    /// logins. Reads the rows under the same write transaction, so no other writer's change is lost or kept.
     private static func store(_ record: UndoRecord, in database: SQLiteDatabase) throws(SQLiteError) {
         let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
         try database.prepare(
@@ -137,11 +140,26 @@ extension Cache: UndoJournal {
             ON CONFLICT (kind, place) DO UPDATE SET state = excluded.state
             """
         ).run(key + [.text(record.state)])
-        try database.prepare("DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2").run(key)
-        let insert = try database.prepare(
-            "INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)")
-        for (host, entry) in record.entries.sorted(by: { $0.key < $1.key }) {
-            try insert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
+        var stored: [String: UndoRecord.Entry] = [:]
+        try database.prepare("SELECT host, owner, state FROM undo_entries WHERE kind = ?1 AND place = ?2").query(key) {
+            row throws(SQLiteError) in
+            stored[row.text(0) ?? ""] = UndoRecord.Entry(owner: row.text(1), state: row.text(2) ?? "{}")
+        }
+        let gone = stored.keys.filter { record.entries[$0] == nil }.sorted()
+        if !gone.isEmpty {
+            try database.prepare(
+                "DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2 AND host IN (SELECT value FROM json_each(?3))"
+            ).run(key + [.text(jsonArray(gone))])
+        }
+        let changed = record.entries.filter { stored[$0.key] != $0.value }
+        guard !changed.isEmpty else { return }
+        let upsert = try database.prepare(
+            """
+            INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (kind, place, host) DO UPDATE SET owner = excluded.owner, state = excluded.state
+            """)
+        for (host, entry) in changed.sorted(by: { $0.key < $1.key }) {
+            try upsert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
         }
     }
 

@@ -25,7 +25,7 @@ struct UndoMirror: Sendable {
 
     /// Writes `record` whole, replacing the copy of its place.
     func save(_ record: UndoRecord) {
-        guard let data = try? JSONEncoder.sorted.encode(Copy(record)) else { return }
+        let data = Data(Self.rendered(record).utf8)
         let path = file(kind: record.kind, place: record.place)
         do {
             try FileSystem.makePrivateDirectory(directory)
@@ -67,9 +67,26 @@ struct UndoMirror: Sendable {
         return records.sorted { ($0.kind, $0.place) < ($1.kind, $1.place) }
     }
 
-    /// One record as its file holds it.
-    private struct Copy: Codable {
-        struct Entry: Codable {
+    /// `record` as `Copy` encodes it (keys sorted; an owner that is nil left out), written by `JSONValue` instead of
+    /// `JSONEncoder`: a sweep's batches save a thousand entries each, and Codable's encoding cost more than the rows.
+    static func rendered(_ record: UndoRecord) -> String {
+        var entries: [String: JSONValue] = [:]
+        entries.reserveCapacity(record.entries.count)
+        for (host, entry) in record.entries {
+            var members: [String: JSONValue] = ["state": .string(entry.state)]
+            if let owner = entry.owner { members["owner"] = .string(owner) }
+            entries[host] = .object(members)
+        }
+        let copy: [String: JSONValue] = [
+            "version": .number("1"), "kind": .string(record.kind), "place": .string(record.place),
+            "state": .string(record.state), "entries": .object(entries),
+        ]
+        return JSONValue.object(copy).rendered
+    }
+
+    /// One record as its file holds it (`rendered` writes it).
+    struct Copy: Decodable {
+        struct Entry: Decodable {
             var owner: String?
             var state: String
         }
@@ -80,26 +97,10 @@ struct UndoMirror: Sendable {
         var state: String
         var entries: [String: Entry]
 
-        init(_ record: UndoRecord) {
-            kind = record.kind
-            place = record.place
-            state = record.state
-            entries = record.entries.mapValues { Entry(owner: $0.owner, state: $0.state) }
-        }
-
         var record: UndoRecord {
             UndoRecord(
                 kind: kind, place: place, state: state,
                 entries: entries.mapValues { UndoRecord.Entry(owner: $0.owner, state: $0.state) })
         }
-    }
-}
-
-extension JSONEncoder {
-    /// Keys sorted, so equal records are equal bytes.
-    fileprivate static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
     }
 }
