@@ -43,7 +43,7 @@ import Testing
             "plain.example": .init(owner: nil, state: "{}"),
         ], state: "tab\there \u{0} nul")
         let text = UndoMirror.rendered(awkward)
-        let copy = try JSONDecoder().decode(UndoMirror.Copy.self, from: Data(text.utf8))
+        let copy = try JSONDecoder().decode(UndoMirror.Copy.self, from: Data(text))
         #expect(copy.version == 1)
         #expect(copy.record == awkward)
         #expect(UndoMirror.rendered(awkward) == text, "equal records are equal bytes")

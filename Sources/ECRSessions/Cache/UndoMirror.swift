@@ -25,7 +25,7 @@ struct UndoMirror: Sendable {
 
     /// Writes `record` whole, replacing the copy of its place.
     func save(_ record: UndoRecord) {
-        let data = Data(Self.rendered(record).utf8)
+        let data = Data(Self.rendered(record))
         let path = file(kind: record.kind, place: record.place)
         do {
             try FileSystem.makePrivateDirectory(directory)
@@ -67,21 +67,34 @@ struct UndoMirror: Sendable {
         return records.sorted { ($0.kind, $0.place) < ($1.kind, $1.place) }
     }
 
-    /// `record` as `Copy` encodes it (keys sorted; an owner that is nil left out), written by `JSONValue` instead of
-    /// `JSONEncoder`: a sweep's batches save a thousand entries each, and Codable's encoding cost more than the rows.
-    static func rendered(_ record: UndoRecord) -> String {
-        var entries: [String: JSONValue] = [:]
-        entries.reserveCapacity(record.entries.count)
-        for (host, entry) in record.entries {
-            var members: [String: JSONValue] = ["state": .string(entry.state)]
-            if let owner = entry.owner { members["owner"] = .string(owner) }
-            entries[host] = .object(members)
+    /// `record` as `Copy` decodes it: compact JSON, keys and hosts sorted (so equal records are equal bytes), an owner
+    /// that is nil left out. Written byte by byte rather than by `JSONEncoder`: a sweep's batches save a thousand
+    /// entries each, and Codable's encoding cost more than the database rows.
+    static func rendered(_ record: UndoRecord) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(256 + record.entries.count * 160)
+        text += #"{"entries":{"#.utf8
+        for (index, (host, entry)) in record.entries.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(host, to: &text)
+            text += ":{".utf8
+            if let owner = entry.owner {
+                text += #""owner":"#.utf8
+                JSONText.appendQuoted(owner, to: &text)
+                text.append(UInt8(ascii: ","))
+            }
+            text += #""state":"#.utf8
+            JSONText.appendQuoted(entry.state, to: &text)
+            text.append(UInt8(ascii: "}"))
         }
-        let copy: [String: JSONValue] = [
-            "version": .number("1"), "kind": .string(record.kind), "place": .string(record.place),
-            "state": .string(record.state), "entries": .object(entries),
-        ]
-        return JSONValue.object(copy).rendered
+        text += #"},"kind":"#.utf8
+        JSONText.appendQuoted(record.kind, to: &text)
+        text += #","place":"#.utf8
+        JSONText.appendQuoted(record.place, to: &text)
+        text += #","state":"#.utf8
+        JSONText.appendQuoted(record.state, to: &text)
+        text += #","version":1}"#.utf8
+        return text
     }
 
     /// One record as its file holds it (`rendered` writes it).
