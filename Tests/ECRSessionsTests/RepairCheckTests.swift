@@ -60,6 +60,15 @@ import Testing
         return (world, probe)
     }
 
+    /// A probed world logged in, whose target then got version "v1" and one check under it.
+    private func rememberedWorld() async throws -> (world: SchedulerWorld, probe: ProbedTarget.Probe) {
+        let (world, probe) = try probedWorld()
+        _ = try await Actions.Refresh(world.context).run()
+        probe.version = "v1"
+        _ = try await Actions.Refresh(world.context).run()
+        return (world, probe)
+    }
+
     @Test func anUnchangedVersionWithTheSameTokensIsNotReadAgain() async throws {
         let (world, probe) = try probedWorld()
         defer { world.remove() }
@@ -73,11 +82,8 @@ import Testing
     }
 
     @Test func aNewVersionIsReadAndWhatItLostIsWrittenBack() async throws {
-        let (world, probe) = try probedWorld()
+        let (world, probe) = try await rememberedWorld()
         defer { world.remove() }
-        _ = try await Actions.Refresh(world.context).run()
-        probe.version = "v1"
-        _ = try await Actions.Refresh(world.context).run()
         let host = ECREndpoint.registryHost(account: world.accounts[1].account, region: world.accounts[1].region)
         try FileManager.default.removeItem(atPath: world.home.path + "/registry-tokens/" + host)
         probe.version = "v2"
@@ -92,11 +98,8 @@ import Testing
     }
 
     @Test func newTokensUnderTheSameVersionAreChecked() async throws {
-        let (world, probe) = try probedWorld()
+        let (world, probe) = try await rememberedWorld()
         defer { world.remove() }
-        _ = try await Actions.Refresh(world.context).run()
-        probe.version = "v1"
-        _ = try await Actions.Refresh(world.context).run()
         let checks = probe.checks
         // Forced logins bring new tokens; the version stays (a target that cannot tell it was written).
         world.clock.advance(by: 60)
