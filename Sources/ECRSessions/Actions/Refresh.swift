@@ -116,8 +116,9 @@ extension Actions {
             let accounts = await context.resolvingInstanceRegions(configured.filter(\.isEnabled))
             let policy = try policy()
             let jobs = accounts.flatMap(\.jobs)
+            var logins = try cache.logins()
             let plan = RefreshPlan.make(
-                jobs: jobs, logins: try cache.logins(), streaks: try cache.failureStreaks(), policy: policy,
+                jobs: jobs, logins: logins, streaks: try cache.failureStreaks(), policy: policy,
                 now: context.clock.now(), force: force)
             var report = RefreshReport(plan: plan, endangered: [])
             let due = Set(plan.due)
@@ -130,16 +131,17 @@ extension Actions {
             }
             // Exit 1 only for a registry whose account is failing and whose token is gone or about to go. When
             // nothing ran (cron's usual case) the plan already says so, without reading the cache again.
+            if !due.isEmpty { logins = try cache.logins() }
             let after =
                 due.isEmpty
                 ? plan
                 : RefreshPlan.make(
-                    jobs: jobs, logins: try cache.logins(), streaks: try cache.failureStreaks(), policy: policy,
+                    jobs: jobs, logins: logins, streaks: try cache.failureStreaks(), policy: policy,
                     now: context.clock.now())
             report.endangered = try endangered(in: after, cache: cache)
             // Cheap when the targets are right (one read each); puts back what a `docker logout` took away.
             let repair = try TargetWriter(context: context, settings: try context.settings()).repair(
-                accounts: accounts)
+                accounts: accounts, logins: logins)
             report.repaired = repair.repaired
             // A target that failed the login's write fails the repair's read too: say it once.
             for error in (report.login?.targetErrors ?? []) + repair.writes.errors

@@ -23,12 +23,7 @@ struct TargetWriter {
     let settings: Configuration.Settings
 
     /// Two `targets` names may resolve to one place (`REGISTRY_AUTH_FILE=~/.docker/config.json`): one write each.
-    private struct Key: Hashable, Comparable {
-        var kind: String
-        var place: String
-
-        static func < (lhs: Key, rhs: Key) -> Bool { (lhs.kind, lhs.place) < (rhs.kind, rhs.place) }
-    }
+    private typealias Key = UndoPlace
 
     /// Every place `name` writes; resolved once per write, since one (a cluster's Secrets) reads files to know it.
     private func resolver() -> (LoginTarget) -> [any Target] {
@@ -139,39 +134,82 @@ struct TargetWriter {
 
     /// Puts back, without a call to ECR, every cached and still valid login that a target of its account lacks:
     /// after a `docker logout`, or a config.json deleted or rewritten by another tool. Targets that already hold the
-    /// right tokens are only read. Returns the hosts written back, and what could not be read or written.
-    func repair(accounts: [Account]) throws(CacheError) -> (repaired: [String], writes: TargetWrites) {
+    /// right tokens are only read, or not even that while they are as an earlier check found them (`hostsOutOfDate`).
+    /// `logins` are the cache's, when the caller has just read them. Returns the hosts written back, and what could
+    /// not be read or written.
+    func repair(accounts: [Account], logins: [RegistryLogin]? = nil) throws(CacheError)
+        -> (repaired: [String], writes: TargetWrites)
+    {
         let now = context.clock.now()
+        let cache = try context.cache()
         let targetsByKey = Dictionary(
             accounts.flatMap { account in account.jobs.map { ($0.key, settings.targets(for: account)) } }
         ) { $0 + $1 }
-        var expected: [Key: (target: any Target, names: [LoginTarget], logins: [String: RegistryLogin])] = [:]
-        let resolve = resolver()
-        var valid: [String: [RegistryLogin]] = [:]
-        for login in try context.cache().logins() where login.expiresAt > now {
-            valid[login.registry, default: []].append(login)
-            for name in targetsByKey[login.key] ?? [] {
-                for target in resolve(name) {
-                    let key = Key(kind: target.kind, place: target.place)
-                    expected[key, default: (target, [], [:])].logins[login.registry] = login
-                    if expected[key]?.names.contains(name) == false { expected[key]?.names.append(name) }
-                }
-            }
+        // Jobs share a few lists of target names: each list is resolved once, at its first valid login, into the
+        // places it names, so that each of a thousand logins costs one lookup per place and nothing more.
+        var listIndex: [[LoginTarget]: Int] = [:]
+        var lists: [(names: [LoginTarget], places: [Int]?)] = []
+        let listByJob = targetsByKey.mapValues { names in
+            if let index = listIndex[names] { return index }
+            lists.append((names, nil))
+            listIndex[names] = lists.count - 1
+            return lists.count - 1
         }
-        // Places an earlier login wrote (their undo records say so) are kept up to date as well; see `write`.
-        for record in try context.cache().undoRecords(.everyOwner) {
-            let key = Key(kind: record.kind, place: record.place)
-            guard expected[key] == nil, let target = context.targets.reopen(record, environment: context.environment) else { continue }
-            for (host, entry) in record.entries {
-                guard let login = valid[host]?.first(where: { $0.profile == entry.owner }) else { continue }
-                expected[key, default: (target, targetsByKey[login.key] ?? [], [:])].logins[host] = login
+        let resolve = resolver()
+        var placeIndex: [Key: Int] = [:]
+        var expected: [(key: Key, target: any Target, names: [LoginTarget], logins: [String: RegistryLogin])] = []
+        let stored: [RegistryLogin]
+        if let logins { stored = logins } else { stored = try cache.logins() }
+        let valid = stored.filter { $0.expiresAt > now }
+        for login in valid {
+            guard let list = listByJob[login.key] else { continue }
+            if lists[list].places == nil {
+                var places: [Int] = []
+                for name in lists[list].names {
+                    for target in resolve(name) {
+                        let key = Key(kind: target.kind, place: target.place)
+                        let index =
+                            placeIndex[key]
+                            ?? {
+                                expected.append((key, target, [], [:]))
+                                placeIndex[key] = expected.count - 1
+                                return expected.count - 1
+                            }()
+                        if !expected[index].names.contains(name) { expected[index].names.append(name) }
+                        if !places.contains(index) { places.append(index) }
+                    }
+                }
+                lists[list].places = places
+            }
+            for index in lists[list].places ?? [] { expected[index].logins[login.registry] = login }
+        }
+        // Places an earlier login wrote (their undo records say so) are kept up to date as well; see `write`. Their
+        // entries are read only when some such place is not a configured target already.
+        if try cache.undoPlaces().contains(where: { placeIndex[$0] == nil }) {
+            let byRegistry = Dictionary(grouping: valid, by: \.registry)
+            for record in try cache.undoRecords(.everyOwner) {
+                let key = Key(kind: record.kind, place: record.place)
+                guard placeIndex[key] == nil,
+                    let target = context.targets.reopen(record, environment: context.environment)
+                else { continue }
+                for (host, entry) in record.entries.sorted(by: { $0.key < $1.key }) {
+                    guard let login = byRegistry[host]?.first(where: { $0.profile == entry.owner }) else { continue }
+                    let index =
+                        placeIndex[key]
+                        ?? {
+                            expected.append((key, target, targetsByKey[login.key] ?? [], [:]))
+                            placeIndex[key] = expected.count - 1
+                            return expected.count - 1
+                        }()
+                    expected[index].logins[host] = login
+                }
             }
         }
         var pending: [PendingEntry] = []
         var errors: [TargetError] = []
-        for (_, item) in expected.sorted(by: { $0.key < $1.key }) {
+        for item in expected.sorted(by: { $0.key < $1.key }) {
             do {
-                for host in try item.target.hostsOutOfDate(item.logins.mapValues(\.token)).sorted() {
+                for host in try hostsOutOfDate(item.target, item.logins.mapValues(\.token), cache: cache).sorted() {
                     guard let login = item.logins[host] else { continue }
                     pending.append(
                         PendingEntry(
@@ -185,5 +223,46 @@ struct TargetWriter {
         var writes = pending.isEmpty ? TargetWrites() : write(pending)
         writes.errors = errors + writes.errors
         return (pending.map(\.entry.host).filter { writes.failedHosts[$0] == nil }, writes)
+    }
+
+    /// `target.hostsOutOfDate(tokens)`, answered without reading the place when an earlier check of these very
+    /// tokens found nothing out of date in the same version of it (`Target.contentsVersion`, `TargetCheck`).
+    private func hostsOutOfDate(_ target: any Target, _ tokens: [String: AuthorizationToken], cache: Cache)
+        throws(TargetError) -> Set<String>
+    {
+        // Taken before the read: a change after it is a later version, never one remembered for older contents.
+        guard let version = target.contentsVersion else { return try target.hostsOutOfDate(tokens) }
+        let check = TargetCheck(kind: target.kind, place: target.place, version: version, tokens: tokens)
+        if (try? cache.derivedValue(kind: check.kind, inputs: check.inputs)) == TargetCheck.upToDate { return [] }
+        let hosts = try target.hostsOutOfDate(tokens)
+        if hosts.isEmpty {
+            // Best effort: a cache that cannot keep it only means the next run reads the place again.
+            try? cache.saveDerivedValue(TargetCheck.upToDate, kind: check.kind, inputs: check.inputs)
+        }
+        return hosts
+    }
+}
+
+/// A repair check that found a target up to date, remembered in the cache's derived values (one row per place,
+/// replaced by the next) under a digest of what it depended on: the place's version and every host and token checked.
+struct TargetCheck {
+    /// The value stored for a check that found nothing out of date.
+    static let upToDate = "up to date"
+
+    /// The derived value's kind: one per place.
+    let kind: String
+    /// A digest of the version and the tokens, so that the cache holds no token in another table.
+    let inputs: String
+
+    init(kind targetKind: String, place: String, version: String, tokens: [String: AuthorizationToken]) {
+        kind = "target-check\u{1F}\(targetKind)\u{1F}\(place)"
+        var text = Array("v1\u{1E}\(version)".utf8)
+        for (host, token) in tokens.sorted(by: { $0.key < $1.key }) {
+            text.append(0x1E)
+            text += host.utf8
+            text.append(0x1F)
+            text += token.encoded.utf8
+        }
+        inputs = Digest.sha256(text).lowercaseHex
     }
 }

@@ -8,6 +8,19 @@ public enum UndoSelection: Sendable, Equatable {
     case hosts([String])
 }
 
+/// Where an undo record belongs: a target's kind and place. Equal ones are one target.
+public struct UndoPlace: Sendable, Hashable, Comparable {
+    public var kind: String
+    public var place: String
+
+    public init(kind: String, place: String) {
+        self.kind = kind
+        self.place = place
+    }
+
+    public static func < (lhs: UndoPlace, rhs: UndoPlace) -> Bool { (lhs.kind, lhs.place) < (rhs.kind, rhs.place) }
+}
+
 extension Cache: UndoJournal {
     // MARK: Undo records
 
@@ -43,6 +56,25 @@ extension Cache: UndoJournal {
             }
         return try withDatabase { database throws(SQLiteError) in
             try Self.undoRecords(in: database, filter: filter, values)
+        }
+    }
+
+    /// The kind and place of every record holding an entry some profile wrote, sorted: the places that
+    /// `undoRecords(.everyOwner)` returns, without reading their entries.
+    public func undoPlaces() throws(CacheError) -> [UndoPlace] {
+        try withDatabase { database throws(SQLiteError) in
+            var places: [UndoPlace] = []
+            try database.prepare(
+                """
+                SELECT p.kind, p.place FROM undo_places AS p WHERE EXISTS (
+                    SELECT 1 FROM undo_entries AS e
+                    WHERE e.kind = p.kind AND e.place = p.place AND e.owner IS NOT NULL)
+                ORDER BY p.kind, p.place
+                """
+            ).query { row throws(SQLiteError) in
+                places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
+            }
+            return places
         }
     }
 
@@ -97,6 +129,9 @@ extension Cache: UndoJournal {
         }
     }
 
+    /// Makes the rows of `record`'s place say what `record` says, touching only the entries that differ: a login
+    /// sweep saves the record of a thousand hosts once a batch, and rewriting every row each time cost more than the
+    /// logins. Reads the rows under the same write transaction, so no other writer's change is lost or kept.
     private static func store(_ record: UndoRecord, in database: SQLiteDatabase) throws(SQLiteError) {
         let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
         try database.prepare(
@@ -105,11 +140,26 @@ extension Cache: UndoJournal {
             ON CONFLICT (kind, place) DO UPDATE SET state = excluded.state
             """
         ).run(key + [.text(record.state)])
-        try database.prepare("DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2").run(key)
-        let insert = try database.prepare(
-            "INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)")
-        for (host, entry) in record.entries.sorted(by: { $0.key < $1.key }) {
-            try insert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
+        var stored: [String: UndoRecord.Entry] = [:]
+        try database.prepare("SELECT host, owner, state FROM undo_entries WHERE kind = ?1 AND place = ?2").query(key) {
+            row throws(SQLiteError) in
+            stored[row.text(0) ?? ""] = UndoRecord.Entry(owner: row.text(1), state: row.text(2) ?? "{}")
+        }
+        let gone = stored.keys.filter { record.entries[$0] == nil }.sorted()
+        if !gone.isEmpty {
+            try database.prepare(
+                "DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2 AND host IN (SELECT value FROM json_each(?3))"
+            ).run(key + [.text(jsonArray(gone))])
+        }
+        let changed = record.entries.filter { stored[$0.key] != $0.value }
+        guard !changed.isEmpty else { return }
+        let upsert = try database.prepare(
+            """
+            INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (kind, place, host) DO UPDATE SET owner = excluded.owner, state = excluded.state
+            """)
+        for (host, entry) in changed.sorted(by: { $0.key < $1.key }) {
+            try upsert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
         }
     }
 

@@ -25,7 +25,7 @@ struct UndoMirror: Sendable {
 
     /// Writes `record` whole, replacing the copy of its place.
     func save(_ record: UndoRecord) {
-        guard let data = try? JSONEncoder.sorted.encode(Copy(record)) else { return }
+        let data = Data(Self.rendered(record))
         let path = file(kind: record.kind, place: record.place)
         do {
             try FileSystem.makePrivateDirectory(directory)
@@ -67,9 +67,39 @@ struct UndoMirror: Sendable {
         return records.sorted { ($0.kind, $0.place) < ($1.kind, $1.place) }
     }
 
-    /// One record as its file holds it.
-    private struct Copy: Codable {
-        struct Entry: Codable {
+    /// `record` as `Copy` decodes it: compact JSON, keys and hosts sorted (so equal records are equal bytes), an owner
+    /// that is nil left out. Written byte by byte rather than by `JSONEncoder`: a sweep's batches save a thousand
+    /// entries each, and Codable's encoding cost more than the database rows.
+    static func rendered(_ record: UndoRecord) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(256 + record.entries.count * 160)
+        text += #"{"entries":{"#.utf8
+        for (index, (host, entry)) in record.entries.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(host, to: &text)
+            text += ":{".utf8
+            if let owner = entry.owner {
+                text += #""owner":"#.utf8
+                JSONText.appendQuoted(owner, to: &text)
+                text.append(UInt8(ascii: ","))
+            }
+            text += #""state":"#.utf8
+            JSONText.appendQuoted(entry.state, to: &text)
+            text.append(UInt8(ascii: "}"))
+        }
+        text += #"},"kind":"#.utf8
+        JSONText.appendQuoted(record.kind, to: &text)
+        text += #","place":"#.utf8
+        JSONText.appendQuoted(record.place, to: &text)
+        text += #","state":"#.utf8
+        JSONText.appendQuoted(record.state, to: &text)
+        text += #","version":1}"#.utf8
+        return text
+    }
+
+    /// One record as its file holds it (`rendered` writes it).
+    struct Copy: Decodable {
+        struct Entry: Decodable {
             var owner: String?
             var state: String
         }
@@ -80,26 +110,10 @@ struct UndoMirror: Sendable {
         var state: String
         var entries: [String: Entry]
 
-        init(_ record: UndoRecord) {
-            kind = record.kind
-            place = record.place
-            state = record.state
-            entries = record.entries.mapValues { Entry(owner: $0.owner, state: $0.state) }
-        }
-
         var record: UndoRecord {
             UndoRecord(
                 kind: kind, place: place, state: state,
                 entries: entries.mapValues { UndoRecord.Entry(owner: $0.owner, state: $0.state) })
         }
-    }
-}
-
-extension JSONEncoder {
-    /// Keys sorted, so equal records are equal bytes.
-    fileprivate static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
     }
 }

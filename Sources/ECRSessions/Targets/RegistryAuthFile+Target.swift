@@ -9,6 +9,10 @@ extension RegistryAuthFile: Target {
     public var kind: String { Self.kindName }
     public var place: String { path }
 
+    /// The file's settled stamp (`FileStamp.settledVersion`): docker and podman replace the file by rename, we do
+    /// too, and an edit in place changes its times; a file changed in the last two seconds has none, so is read.
+    public var contentsVersion: String? { FileStamp.settledVersion(path: path) }
+
     public func write(_ entries: [TargetEntry], journal: any UndoJournal) throws(TargetError) -> TargetWriteOutcome {
         var tokens: [String: AuthorizationToken] = [:]
         var owners: [String: String?] = [:]

@@ -21,8 +21,18 @@ public protocol Target: Sendable {
     /// rewritten by another tool). Changes nothing.
     func hostsOutOfDate(_ tokens: [String: AuthorizationToken]) throws(TargetError) -> Set<String>
 
+    /// Text that stays the same only while the place's contents do (a file's settled stamp), or nil when the place
+    /// cannot tell cheaply. Refresh remembers a `hostsOutOfDate` that found nothing under it, and while it and the
+    /// tokens are unchanged answers the next one without reading the place; nil means every check reads it.
+    var contentsVersion: String? { get }
+
     /// Undoes what was written for `hosts`, as `record` (this target's own) says the place was before.
     func undo(hosts: Set<String>, record: UndoRecord) throws(TargetError) -> TargetUndoOutcome
+}
+
+extension Target {
+    /// No cheap version: every check reads the place.
+    public var contentsVersion: String? { nil }
 }
 
 /// One login to write: a registry host, its token, and whose login it is.
