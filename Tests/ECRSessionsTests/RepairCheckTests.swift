@@ -241,3 +241,34 @@ import Testing
 private enum FileStampSettle {
     static let seconds: TimeInterval = 2
 }
+
+/// The target check's fingerprint is FNV-1a, 64 bits: its published test vectors, and that every part counts.
+@Suite struct FingerprintTests {
+    func fnv(_ text: String) -> String {
+        var fingerprint = Fingerprint()
+        fingerprint.add(text)
+        return fingerprint.hex
+    }
+
+    @Test func theReferenceVectors() {
+        #expect(fnv("") == "cbf29ce484222325")
+        #expect(fnv("a") == "af63dc4c8601ec8c")
+        #expect(fnv("foobar") == "85944171f73967e8")
+    }
+
+    @Test func aChangedTokenHostOrVersionIsAnotherCheck() {
+        let token = AuthorizationToken(encoded: "QVdTOnNlY3JldA==")
+        let other = AuthorizationToken(encoded: "QVdTOnNlY3JldB==")
+        let base = TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": token])
+        #expect(base.inputs == TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": token]).inputs)
+        for changed in [
+            TargetCheck(kind: "docker", place: "/c.json", version: "2", tokens: ["a.example": token]),
+            TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": other]),
+            TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["b.example": token]),
+            TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": token, "b.example": token]),
+        ] {
+            #expect(changed.inputs != base.inputs)
+        }
+        #expect(!base.inputs.contains(token.encoded))
+    }
+}

@@ -251,18 +251,19 @@ struct TargetCheck {
 
     /// The derived value's kind: one per place.
     let kind: String
-    /// A digest of the version and the tokens, so that the cache holds no token in another table.
+    /// A fingerprint of the version and the tokens, so that the cache holds no token in another table.
     let inputs: String
 
     init(kind targetKind: String, place: String, version: String, tokens: [String: AuthorizationToken]) {
         kind = "target-check\u{1F}\(targetKind)\u{1F}\(place)"
-        var text = Array("v1\u{1E}\(version)".utf8)
+        var fingerprint = Fingerprint()
+        fingerprint.add(version)
         for (host, token) in tokens.sorted(by: { $0.key < $1.key }) {
-            text.append(0x1E)
-            text += host.utf8
-            text.append(0x1F)
-            text += token.encoded.utf8
+            fingerprint.add(byte: 0x1E)
+            fingerprint.add(host)
+            fingerprint.add(byte: 0x1F)
+            fingerprint.add(token.encoded)
         }
-        inputs = Digest.sha256(text).lowercaseHex
+        inputs = "v2 \(tokens.count) \(fingerprint.hex)"
     }
 }

@@ -22,7 +22,7 @@ enum DerivedAccounts {
         "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     ]
 
-    /// A digest of everything the accounts derived from `files` depend on, or nil when it cannot be trusted (a file
+    /// A fingerprint of everything the accounts derived from `files` depend on, or nil when it cannot be trusted (a file
     /// changed less than `settleTime` before `now`, the wall clock's time, which is the file system's too).
     static func inputs(
         files: [String], configPath: String?, targetNames: [String], environment: Environment, now: Date = Date()
@@ -47,8 +47,11 @@ enum DerivedAccounts {
         for (name, value) in relevant.sorted(by: { $0.key < $1.key }) {
             text += "\u{1E}\(name)=" + (presenceOnly.contains(name) ? "set" : value)
         }
-        // A digest, so that the cache holds no access key ID or path list in the clear.
-        return Digest.sha256(Array(text.utf8)).lowercaseHex
+        // A fingerprint, so that the cache holds no access key ID or path list in the clear; not SHA-256, whose
+        // libcrypto an idle refresh would otherwise open for this alone (`Fingerprint`).
+        var fingerprint = Fingerprint()
+        fingerprint.add(text)
+        return "fnv1a-" + fingerprint.hex
     }
 
     private static let recordSeparator: Character = "\u{1E}"
