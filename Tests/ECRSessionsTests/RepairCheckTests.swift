@@ -259,13 +259,14 @@ private enum FileStampSettle {
     @Test func aChangedTokenHostOrVersionIsAnotherCheck() {
         let token = AuthorizationToken(encoded: "QVdTOnNlY3JldA==")
         let other = AuthorizationToken(encoded: "QVdTOnNlY3JldB==")
-        let base = TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": token])
-        #expect(base.inputs == TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": token]).inputs)
+        func check(version: String = "1", _ tokens: [String: AuthorizationToken]) -> TargetCheck {
+            TargetCheck(kind: "docker", place: "/c.json", version: version, tokens: tokens)
+        }
+        let base = check(["a.example": token])
+        #expect(base.inputs == check(["a.example": token]).inputs)
         for changed in [
-            TargetCheck(kind: "docker", place: "/c.json", version: "2", tokens: ["a.example": token]),
-            TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": other]),
-            TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["b.example": token]),
-            TargetCheck(kind: "docker", place: "/c.json", version: "1", tokens: ["a.example": token, "b.example": token]),
+            check(version: "2", ["a.example": token]), check(["a.example": other]), check(["b.example": token]),
+            check(["a.example": token, "b.example": token]),
         ] {
             #expect(changed.inputs != base.inputs)
         }
