@@ -172,4 +172,29 @@ struct StatusWorld {
         try cache.recordRefresh(none)
         #expect(try cache.lastRefresh() == none)
     }
+
+    /// The configured jobs are rewritten only when their fingerprint changes; what the cache holds for jobs outside
+    /// them is still forgotten on every run, also when the configuration stayed the same.
+    @Test func theRecordedConfigurationFollowsEveryChangeAndUnconfiguredLoginsGoEveryRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let cache = try Cache(path: directory.path + "/cache.sqlite3")
+        func record(_ jobs: [ConfiguredJob]) -> RefreshRecord {
+            RefreshRecord(jobs: jobs, refreshBefore: nil, startedAt: StatusWorld.now, finishedAt: StatusWorld.now)
+        }
+        let first = record([StatusWorld.job("a", account: "A"), StatusWorld.job("b", account: "B")])
+        try cache.recordRefresh(first)
+        #expect(try cache.lastRefresh() == first)
+        let renamed = record([StatusWorld.job("a", account: "A2"), StatusWorld.job("b", account: "B")])
+        try cache.recordRefresh(renamed)
+        #expect(try cache.lastRefresh() == renamed)
+        try cache.recordRefresh(first)
+        #expect(try cache.lastRefresh() == first)
+
+        // The same configuration again, with a login a get-login-password left for another profile meanwhile.
+        try cache.save([StatusWorld.login("elsewhere", fetchedHoursAgo: 1), StatusWorld.login("a", fetchedHoursAgo: 1)])
+        #expect(try cache.recordRefresh(first) == [ProfileRegion(profile: "elsewhere", region: "eu-west-1")])
+        #expect(try cache.logins().map(\.profile) == ["a"])
+        #expect(try cache.lastRefresh() == first)
+    }
 }

@@ -65,37 +65,41 @@ extension Cache {
     /// Returns the pairs forgotten.
     @discardableResult
     public func recordRefresh(_ record: RefreshRecord) throws(CacheError) -> [ProfileRegion] {
-        let keys = Set(record.jobs.map(\.key))
+        let wanted = Dictionary(record.jobs.map { ($0.key, $0.account) }) { _, last in last }
+        let fingerprint = Self.fingerprint(ofConfiguredJobs: wanted)
         return try withDatabase { database throws(SQLiteError) in
             try database.writeTransaction { () throws(SQLiteError) in
+                // Most runs find the configuration as the last one left it. Its fingerprint, saved with it in this
+                // transaction, tells so without reading 1,000 rows back (a third of an idle refresh's cache work).
+                var recorded: String?
+                try database.prepare("SELECT inputs FROM derived_values WHERE kind = ?1")
+                    .query([.text(Self.configuredJobsKind)]) { row throws(SQLiteError) in recorded = row.text(0) }
+                if recorded != fingerprint {
+                    try database.execute("DELETE FROM configured_jobs")
+                    let insert = try database.prepare(
+                        "INSERT OR REPLACE INTO configured_jobs (profile, region, account) VALUES (?1, ?2, ?3)")
+                    for (key, account) in wanted {
+                        try insert.run([.text(key.profile), .text(key.region), .text(account)])
+                    }
+                    try database.prepare("INSERT OR REPLACE INTO derived_values (kind, inputs, value) VALUES (?1, ?2, '')")
+                        .run([.text(Self.configuredJobsKind), .text(fingerprint)])
+                }
+                // What the cache holds for jobs no longer configured, found by SQLite against the table just made.
                 var stale: Set<ProfileRegion> = []
                 for table in ["registry_logins", "attempts"] {
-                    try database.prepare("SELECT DISTINCT profile, region FROM \(table)").query {
-                        row throws(SQLiteError) in
-                        let key = ProfileRegion(profile: row.text(0) ?? "", region: row.text(1) ?? "")
-                        if !keys.contains(key) { stale.insert(key) }
+                    try database.prepare(
+                        """
+                        SELECT DISTINCT profile, region FROM \(table) AS held WHERE NOT EXISTS
+                            (SELECT 1 FROM configured_jobs AS c WHERE c.profile = held.profile AND c.region = held.region)
+                        """
+                    ).query { row throws(SQLiteError) in
+                        stale.insert(ProfileRegion(profile: row.text(0) ?? "", region: row.text(1) ?? ""))
                     }
                 }
                 for key in stale {
                     for table in ["registry_logins", "attempts"] {
                         try database.prepare("DELETE FROM \(table) WHERE profile = ?1 AND region = ?2")
                             .run([.text(key.profile), .text(key.region)])
-                    }
-                }
-                // Most runs find the configuration as the last one left it: rewriting it then is a third of an idle
-                // refresh's cache work at 1,000 accounts.
-                var recorded: [ProfileRegion: String] = [:]
-                try database.prepare("SELECT profile, region, account FROM configured_jobs").query {
-                    row throws(SQLiteError) in
-                    recorded[ProfileRegion(profile: row.text(0) ?? "", region: row.text(1) ?? "")] = row.text(2) ?? ""
-                }
-                let wanted = Dictionary(record.jobs.map { ($0.key, $0.account) }) { _, last in last }
-                if recorded != wanted {
-                    try database.execute("DELETE FROM configured_jobs")
-                    let insert = try database.prepare(
-                        "INSERT OR REPLACE INTO configured_jobs (profile, region, account) VALUES (?1, ?2, ?3)")
-                    for job in record.jobs {
-                        try insert.run([.text(job.profile), .text(job.region), .text(job.account)])
                     }
                 }
                 try database.prepare(
@@ -110,6 +114,22 @@ extension Cache {
                 return stale.sorted()
             }
         }
+    }
+
+    /// The `derived_values` row whose `inputs` fingerprint the rows of `configured_jobs`.
+    static let configuredJobsKind = "configured-jobs"
+
+    /// A fingerprint of the configured jobs, in an order of their own (not the dictionary's).
+    static func fingerprint(ofConfiguredJobs jobs: [ProfileRegion: String]) -> String {
+        var fingerprint = Fingerprint()
+        for (key, account) in jobs.sorted(by: { $0.key < $1.key }) {
+            for part in [key.profile, key.region, account] {
+                fingerprint.add(part)
+                fingerprint.add(byte: 0x1F)
+            }
+            fingerprint.add(byte: 0x1E)
+        }
+        return "\(jobs.count) \(fingerprint.hex)"
     }
 
     /// What the last refresh recorded, or nil when no refresh has run against this cache yet.
