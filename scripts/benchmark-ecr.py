@@ -7,9 +7,11 @@ profile gets its own registry; --registry names a real one (a local docker-regis
 fixes the password every token carries, so that its htpasswd accepts the logins. Prints its port on stdout once it
 listens, then serves until killed.
 
-One asyncio loop serves every connection (HTTP/1.1 keep-alive): the benchmark's login sweep keeps up to 64 calls
-waiting out --latency-ms at once, and on a two-core machine a thread per connection (http.server) spent as much CPU
-as the client it was measuring. A real ECR costs the client's machine nothing.
+One asyncio loop serves every connection (HTTP/1.1 keep-alive), on uvloop when it is installed (scripts/bootstrap
+installs it): the benchmark's login sweep keeps up to 64 calls waiting out --latency-ms at once, and each wave of
+them is answered one after the other. With a thread per connection (http.server), and then with the standard
+event loop, the fake spent as much CPU as the client it was measuring, and delayed each wave by as much; a real
+ECR costs the client's machine nothing.
 """
 import argparse, asyncio, base64, hashlib, json, re, secrets, time
 
@@ -71,6 +73,14 @@ class FakeECR:
         }]}
 
 
+def run(main):
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main())
+    return uvloop.run(main())
+
+
 async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
@@ -87,4 +97,4 @@ async def main():
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run(main)

@@ -18,24 +18,26 @@ public enum RegistryEndpoint {
     /// endpoint that answered, is on this machine too: a local stand-in for ECR (a test fake, LocalStack) names its
     /// own registry.
     public static func host(of proxyEndpoint: String, service: Service, api: URL) throws(ECRError) -> String {
-        let answered = "ECR at \(api.host ?? "?")\(service.regionText) returned the registry \(quoted(proxyEndpoint))"
-        guard proxyEndpoint.unicodeScalars.allSatisfy({ (0x21...0x7e).contains($0.value) }) else {
-            throw ECRError(.unexpectedRegistry, detail: "\(answered), which holds spaces or control characters")
+        // The message is made only for a refusal: quoting the answer and reading the URL's host were most of the
+        // check's cost, once for every token of a login sweep. The checks run on bytes: once every byte is printable
+        // ASCII, each is one character.
+        func refused(_ why: String) -> ECRError {
+            let answered = "ECR at \(api.host ?? "?")\(service.regionText) returned the registry"
+            return ECRError(.unexpectedRegistry, detail: "\(answered) \(quoted(proxyEndpoint)), \(why)")
         }
-        guard proxyEndpoint.hasPrefix("https://") else {
-            throw ECRError(.unexpectedRegistry, detail: "\(answered), which is not an https:// URL")
+        let bytes = ArraySlice(proxyEndpoint.utf8)
+        guard bytes.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw refused("which holds spaces or control characters")
         }
-        var authority = Substring(proxyEndpoint.dropFirst("https://".count))
-        while authority.hasSuffix("/") { authority = authority.dropLast() }
-        guard !authority.isEmpty, !authority.contains(where: { "/?#@\\".contains($0) }) else {
-            throw ECRError(
-                .unexpectedRegistry, detail: "\(answered), which is not just https:// and a host (no path or user)")
+        guard bytes.starts(with: "https://".utf8) else { throw refused("which is not an https:// URL") }
+        var authority = bytes.dropFirst("https://".utf8.count)
+        while authority.last == UInt8(ascii: "/") { authority = authority.dropLast() }
+        guard !authority.isEmpty, !authority.contains(where: { "/?#@\\".utf8.contains($0) }) else {
+            throw refused("which is not just https:// and a host (no path or user)")
         }
-        let host = String(authority)
+        let host = String(decoding: authority, as: UTF8.self)
         if isLoopback(host), let apiHost = api.host, isLoopback(apiHost) { return host }
-        guard accepts(host, service) else {
-            throw ECRError(.unexpectedRegistry, detail: "\(answered), which is not \(service.expectedHost)")
-        }
+        guard accepts(host, service) else { throw refused("which is not \(service.expectedHost)") }
         return host
     }
 
@@ -51,24 +53,25 @@ public enum RegistryEndpoint {
 
     /// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
     private static func isLoopback(_ host: String) -> Bool {
-        var name = Substring(host)
-        if name.hasPrefix("[") {
-            guard let end = name.firstIndex(of: "]") else { return false }
-            let rest = name[name.index(after: end)...]
+        var name = ArraySlice(host.utf8)
+        if name.first == UInt8(ascii: "[") {
+            guard let end = name.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            let rest = name[(end + 1)...]
             guard rest.isEmpty || isPort(rest) else { return false }
-            return name[...end] == "[::1]"
+            return name[...end].elementsEqual("[::1]".utf8)
         }
-        if let colon = name.lastIndex(of: ":") {
+        if let colon = name.lastIndex(of: UInt8(ascii: ":")) {
             guard isPort(name[colon...]) else { return false }
             name = name[..<colon]
         }
-        return name == "localhost" || name == "127.0.0.1" || name == "::1"
+        return ["localhost", "127.0.0.1", "::1"].contains { name.elementsEqual($0.utf8) }
     }
 
     /// `:` and 1 to 5 digits.
-    private static func isPort(_ text: Substring) -> Bool {
+    private static func isPort(_ text: ArraySlice<UInt8>) -> Bool {
         let digits = text.dropFirst()
-        return text.first == ":" && (1...5).contains(digits.count) && digits.allSatisfy { ("0"..."9").contains($0) }
+        return text.first == UInt8(ascii: ":") && (1...5).contains(digits.count)
+            && digits.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     /// `text` in double quotes, with quotes, backslashes and every character outside printable ASCII escaped and
