@@ -37,6 +37,24 @@ extension Root {
             String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         }
 
+        /// Standard input without the whitespace around it: the server URL docker writes, with a newline.
+        static func readServerURL() -> String {
+            FileHandle.standardInput.readDataToEndOfFile().withUnsafeBytes(trimmed)
+        }
+
+        /// `bytes` as text without the whitespace and newlines around it. ASCII, as docker writes it, is trimmed on
+        /// its bytes (Foundation's `trimmingCharacters` through NSString was a tenth of a cached `get`); anything
+        /// else by Foundation, whose `.whitespacesAndNewlines` below 0x80 is exactly tab to carriage return and space.
+        static func trimmed(_ bytes: UnsafeRawBufferPointer) -> String {
+            guard bytes.allSatisfy({ $0 < 0x80 }) else {
+                return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let isSpace = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
+            let start = bytes.firstIndex { !isSpace($0) } ?? bytes.endIndex
+            let end = bytes.lastIndex { !isSpace($0) }.map { $0 + 1 } ?? start
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
+
         /// Runs one helper action; any error is answered the protocol's way (`fail`).
         static func answer<Answer>(_ body: (Actions.CredentialHelper) async throws -> Answer) async throws -> Answer {
             do {
@@ -57,7 +75,7 @@ extension Root.CredentialHelper {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
+            let serverURL = Root.CredentialHelper.readServerURL()
             let found = try await Root.CredentialHelper.answer { try await $0.get(serverURL) }
             guard let found else { throw Root.CredentialHelper.fail(Root.CredentialHelper.notFound) }
             print(found.json)
@@ -85,7 +103,7 @@ extension Root.CredentialHelper {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let serverURL = Root.CredentialHelper.readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
+            let serverURL = Root.CredentialHelper.readServerURL()
             let report = try await Root.CredentialHelper.answer { try $0.erase(serverURL) }
             if let error = report.errors.first { throw Root.CredentialHelper.fail("\(error)") }
         }
