@@ -39,20 +39,7 @@ extension Root {
 
         /// Standard input without the whitespace around it: the server URL docker writes, with a newline.
         static func readServerURL() -> String {
-            FileHandle.standardInput.readDataToEndOfFile().withUnsafeBytes(trimmed)
-        }
-
-        /// `bytes` as text without the whitespace and newlines around it. ASCII, as docker writes it, is trimmed on
-        /// its bytes (Foundation's `trimmingCharacters` through NSString was a tenth of a cached `get`); anything
-        /// else by Foundation, whose `.whitespacesAndNewlines` below 0x80 is exactly tab to carriage return and space.
-        static func trimmed(_ bytes: UnsafeRawBufferPointer) -> String {
-            guard bytes.allSatisfy({ $0 < 0x80 }) else {
-                return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            let isSpace = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
-            let start = bytes.firstIndex { !isSpace($0) } ?? bytes.endIndex
-            let end = bytes.lastIndex { !isSpace($0) }.map { $0 + 1 } ?? start
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            readStandardInput().trimmingWhitespace
         }
 
         /// Runs one helper action; any error is answered the protocol's way (`fail`).

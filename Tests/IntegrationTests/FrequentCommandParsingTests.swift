@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Testing
 
 @testable import ecr_sessions
@@ -50,19 +49,5 @@ import Testing
     ])
     func leavesEverythingElseToTheRoot(_ arguments: [String]) {
         #expect(QuickArguments.command(arguments) == nil, "\(arguments)")
-    }
-}
-
-/// `credential-helper get` trims the server URL docker writes on its bytes: exactly as Foundation trims it.
-@Suite struct ServerURLTrimmingTests {
-    @Test func asFoundationTrimsIt() {
-        let pieces = [" ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "a", "https://", "/", ":"]
-            + ["é", "\u{85}", "\u{A0}", "\u{2003}"]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<2_000 {
-            let text = (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement()! }.joined()
-            let trimmed = Array(text.utf8).withUnsafeBytes(Root.CredentialHelper.trimmed)
-            #expect(trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(Array(text.unicodeScalars))")
-        }
     }
 }

@@ -143,7 +143,7 @@ public enum RegistryHost {
     /// The registry host docker means by `serverURL`: `https://` or `http://` and any path stripped, as docker's
     /// `ConvertToHostname` does (`https://index.docker.io/v1/` is `index.docker.io`).
     public static func of(_ serverURL: String) -> String {
-        var text = Substring(serverURL.trimmingCharacters(in: .whitespacesAndNewlines))
+        var text = Substring(serverURL.trimmingWhitespace)
         for scheme in ["https://", "http://"] where text.hasPrefix(scheme) {
             text = text.dropFirst(scheme.count)
         }
