@@ -158,6 +158,13 @@ struct TargetWriter {
         let resolve = resolver()
         var placeIndex: [Key: Int] = [:]
         var expected: [(key: Key, target: any Target, names: [LoginTarget], logins: [String: RegistryLogin])] = []
+        /// The index of `key`'s place in `expected`, added with `names` the first time.
+        func slot(_ key: Key, _ target: any Target, names: [LoginTarget]) -> Int {
+            if let index = placeIndex[key] { return index }
+            expected.append((key, target, names, [:]))
+            placeIndex[key] = expected.count - 1
+            return expected.count - 1
+        }
         let stored: [RegistryLogin]
         if let logins { stored = logins } else { stored = try cache.logins() }
         let valid = stored.filter { $0.expiresAt > now }
@@ -167,14 +174,7 @@ struct TargetWriter {
                 var places: [Int] = []
                 for name in lists[list].names {
                     for target in resolve(name) {
-                        let key = Key(kind: target.kind, place: target.place)
-                        let index =
-                            placeIndex[key]
-                            ?? {
-                                expected.append((key, target, [], [:]))
-                                placeIndex[key] = expected.count - 1
-                                return expected.count - 1
-                            }()
+                        let index = slot(Key(kind: target.kind, place: target.place), target, names: [])
                         if !expected[index].names.contains(name) { expected[index].names.append(name) }
                         if !places.contains(index) { places.append(index) }
                     }
@@ -194,13 +194,7 @@ struct TargetWriter {
                 else { continue }
                 for (host, entry) in record.entries.sorted(by: { $0.key < $1.key }) {
                     guard let login = byRegistry[host]?.first(where: { $0.profile == entry.owner }) else { continue }
-                    let index =
-                        placeIndex[key]
-                        ?? {
-                            expected.append((key, target, targetsByKey[login.key] ?? [], [:]))
-                            placeIndex[key] = expected.count - 1
-                            return expected.count - 1
-                        }()
+                    let index = slot(key, target, names: targetsByKey[login.key] ?? [])
                     expected[index].logins[host] = login
                 }
             }
@@ -244,7 +238,8 @@ struct TargetWriter {
 }
 
 /// A repair check that found a target up to date, remembered in the cache's derived values (one row per place,
-/// replaced by the next) under a digest of what it depended on: the place's version and every host and token checked.
+/// replaced by the next) under a fingerprint of what it depended on: the place's version and every host and token
+/// checked.
 struct TargetCheck {
     /// The value stored for a check that found nothing out of date.
     static let upToDate = "up to date"
