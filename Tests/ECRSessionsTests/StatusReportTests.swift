@@ -173,6 +173,27 @@ struct StatusWorld {
         #expect(try cache.lastRefresh() == none)
     }
 
+    /// What `status` reads is every login, as `logins()` reads them, only without the token.
+    @Test func statusReadsEveryLoginButNoToken() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let cache = try Cache(path: directory.path + "/cache.sqlite3")
+        try cache.save([
+            StatusWorld.login("b", fetchedHoursAgo: 1), StatusWorld.login("a", fetchedHoursAgo: 11),
+            StatusWorld.login("c", fetchedHoursAgo: 13),
+        ])
+        let withTokens = try cache.logins()
+        let withoutTokens = try cache.loginsWithoutTokens()
+        #expect(withTokens.allSatisfy { !$0.token.encoded.isEmpty })
+        #expect(withoutTokens.allSatisfy { $0.token.encoded.isEmpty })
+        #expect(withoutTokens.map(\.profile) == ["a", "b", "c"])
+        #expect(
+            withoutTokens.map { [$0.profile, $0.region, $0.registry, $0.accountID] }
+                == withTokens.map { [$0.profile, $0.region, $0.registry, $0.accountID] })
+        #expect(withoutTokens.map(\.expiresAt) == withTokens.map(\.expiresAt))
+        #expect(withoutTokens.map(\.fetchedAt) == withTokens.map(\.fetchedAt))
+    }
+
     /// The configured jobs are rewritten only when their fingerprint changes; what the cache holds for jobs outside
     /// them is still forgotten on every run, also when the configuration stayed the same.
     @Test func theRecordedConfigurationFollowsEveryChangeAndUnconfiguredLoginsGoEveryRun() throws {

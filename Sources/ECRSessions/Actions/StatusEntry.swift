@@ -134,7 +134,7 @@ extension Actions {
             let latestAttempts = try cache.latestAttempts()
             return StatusReport(
                 snapshot: StatusSnapshot(
-                    logins: try cache.logins(), latestAttempts: latestAttempts,
+                    logins: try cache.loginsWithoutTokens(), latestAttempts: latestAttempts,
                     streaks: try cache.failureStreaks(latest: latestAttempts), userLogins: try cache.userLogins(),
                     lastRefresh: try cache.lastRefresh()),
                 now: context.clock.now(), warnWithin: warnWithin)
