@@ -48,20 +48,18 @@ public struct RefreshPolicy: Sendable, Equatable {
 /// seeded per process and two cron runs must agree. Fed part by part, with no string built: `status` asks it for
 /// every registry.
 func stableFraction(_ parts: String..., number: UInt64? = nil) -> Double {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    func add(_ byte: UInt8) {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
-    }
+    var fingerprint = Fingerprint()
     for (index, part) in parts.enumerated() {
-        if index > 0 { add(0x1F) }
-        for byte in part.utf8 { add(byte) }
+        if index > 0 { fingerprint.add(byte: 0x1F) }
+        fingerprint.add(part)
     }
     if let number {
-        add(0x1F)
-        for shift in stride(from: 0, to: 64, by: 8) { add(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
+        fingerprint.add(byte: 0x1F)
+        for shift in stride(from: 0, to: 64, by: 8) {
+            fingerprint.add(byte: UInt8(truncatingIfNeeded: number >> UInt64(shift)))
+        }
     }
-    return Double(hash >> 11) / Double(1 << 53)
+    return Double(fingerprint.value >> 11) / Double(1 << 53)
 }
 
 extension Duration {

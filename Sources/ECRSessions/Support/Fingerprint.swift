@@ -1,7 +1,8 @@
 /// A 64-bit FNV-1a hash of bytes: a cheap, stable fingerprint for noticing that inputs changed, never a security
 /// measure.
 ///
-/// The target check remembers one (`TargetCheck`) instead of the tokens it covered. SHA-256 would need libcrypto,
+/// The renewal jitter draws from one (`stableFraction`). The target check remembers one (`TargetCheck`) instead of
+/// the tokens it covered. SHA-256 would need libcrypto,
 /// whose opening cost 9 M instructions of an idle `refresh` that signs nothing. A different input gives the same
 /// fingerprint with a chance of 2⁻⁶⁴, and then only one check is skipped until the next change.
 struct Fingerprint {
