@@ -22,16 +22,30 @@ extension Root {
         func run() async throws {
             let context = try options.context()
             let refresh = Actions.Refresh(context)
-            // Everything a bad configuration breaks is read first: that is exit 2, with nothing changed.
-            try refresh.check()
             let quiet = options.output.quiet
             let logger = options.output.logger()
             let started = ContinuousClock.now
-            // Past this point some registries may have been renewed: a failure is exit 1, never 2.
-            let report = try await afterChanges {
-                try await refresh.run(force: force) { result in
-                    printLoginResult(result, now: context.clock.now(), quiet: quiet)
+            let report: RefreshReport
+            if !force, let unchanged = refresh.quietRun() {
+                // Cron's usual run: nothing changed since the last refresh, which had nothing to do.
+                report = unchanged
+            } else {
+                // Everything a bad configuration breaks is read first: that is exit 2, with nothing changed.
+                try refresh.check()
+                // Past this point some registries may have been renewed: a failure is exit 1, never 2.
+                report = try await afterChanges {
+                    try await refresh.run(force: force) { result in
+                        printLoginResult(result, now: context.clock.now(), quiet: quiet)
+                    }
                 }
+            }
+            if let since = report.quietSince {
+                logger.debug(
+                    """
+                    nothing changed since the refresh \(relative(since, to: report.plan.now)), which had nothing to do \
+                    (the AWS files, the config file, the environment, the cache and the targets): not planned again; \
+                    `ecr-sessions status` lists each registry
+                    """)
             }
             for entry in report.plan.entries {
                 let expiry = entry.expiresAt.map { "expires \(relative($0, to: report.plan.now))" } ?? "no token"

@@ -19,6 +19,9 @@ public struct RefreshReport: Sendable {
     public var targetErrors: [TargetError] = []
     /// Why the `metrics_file` could not be written, if it could not (a warning: the logins are done).
     public var metricsError: String?
+    /// Set when nothing had changed since the refresh at this time, which found nothing to do: this run planned
+    /// nothing again (`plan` is empty) and only recorded itself (`Actions.Refresh.quietRun()`).
+    public var quietSince: Date?
 
     /// True when nothing is endangered and every target was written.
     public var succeeded: Bool { endangered.isEmpty && targetErrors.isEmpty }
@@ -112,6 +115,7 @@ extension Actions {
                     plan: RefreshPlan(entries: [], now: context.clock.now()), endangered: [])
             }
             defer { withExtendedLifetime(lock) {} }
+            let changesBefore = try cache.changeCount()
             let configured = try accounts(cache: cache).accounts
             let accounts = await context.resolvingInstanceRegions(configured.filter(\.isEnabled))
             let policy = try policy()
@@ -140,7 +144,8 @@ extension Actions {
                     now: context.clock.now())
             report.endangered = try endangered(in: after, cache: cache)
             // Cheap when the targets are right (one read each); puts back what a `docker logout` took away.
-            let repair = try TargetWriter(context: context, settings: try context.settings()).repair(
+            let settings = try context.settings()
+            let repair = try TargetWriter(context: context, settings: settings).repair(
                 accounts: accounts, logins: logins)
             report.repaired = repair.repaired
             // A target that failed the login's write fails the repair's read too: say it once.
@@ -151,7 +156,80 @@ extension Actions {
             report.nextDue = after.nextDue
             report.metricsError = try recordForStatus(
                 accounts: accounts, policy: policy, startedAt: startedAt, cache: cache)
+            if report.login == nil, !configured.contains(where: \.regionFromInstanceMetadata),
+                let changesBefore, try cache.changeCount() == changesBefore
+            {
+                // Best effort: without it the next run plans as this one did.
+                try? saveQuietRecord(
+                    report, logins: logins, checked: repair.checked, changeCount: changesBefore,
+                    metricsFile: settings.metricsFile.map(context.environment.expandingTilde), cache: cache)
+            }
             return report
+        }
+
+        /// The report of a refresh with nothing to do, when the last refresh found nothing to do and nothing it planned
+        /// from has changed since (`QuietRefresh`): the run is recorded for `status` (and the metrics file written), and
+        /// nothing else is read. Nil means a full refresh: `check()`, then `run()`. Never with `force`.
+        public func quietRun() -> RefreshReport? {
+            let path = Cache.defaultPath(environment: context.environment)
+            guard FileStamp(path: path) != nil, let accountsInputs = derivedAccountsInputs(),
+                // Its own connection, without reading every page: the record bounds how long a full refresh, which
+                // does, can be put off. A full refresh opens the cache as usual.
+                let cache = try? Cache(path: path, scan: false)
+            else { return nil }
+            let startedAt = context.clock.now()
+            guard let lock = try? RunLock.acquire(beside: path) else { return nil }
+            defer { withExtendedLifetime(lock) {} }
+            let inputs = QuietRefresh.inputs(accountsInputs: accountsInputs, environment: context.environment)
+            guard let stored = try? cache.derivedValue(kind: QuietRefresh.kind, inputs: inputs),
+                let record = QuietRefresh(decoding: stored),
+                record.holds(now: startedAt, changeCount: try? cache.changeCount())
+            else { return nil }
+            var report = RefreshReport(plan: RefreshPlan(entries: [], now: startedAt), endangered: [])
+            report.nextDue = record.nextDue
+            report.quietSince = record.recordedAt
+            if let metricsFile = record.metricsFile {
+                do {
+                    try MetricsFile.write(try Actions.Status(context).report(), to: metricsFile)
+                } catch {
+                    report.metricsError = "could not write the metrics file: \(error)"
+                }
+            }
+            guard (try? cache.recordRefreshTimes(startedAt: startedAt, finishedAt: context.clock.now())) == true else {
+                return nil
+            }
+            return report
+        }
+
+        /// Keeps what the next run needs to tell that nothing changed since this one (`QuietRefresh`), when this one
+        /// found nothing to do, nothing wrong, and only target files it can stamp.
+        private func saveQuietRecord(
+            _ report: RefreshReport, logins: [RegistryLogin], checked: [CheckedPlace], changeCount: Int64,
+            metricsFile: String?, cache: Cache
+        ) throws {
+            guard report.endangered.isEmpty, report.targetErrors.isEmpty, report.repaired.isEmpty,
+                report.metricsError == nil, report.plan.due.isEmpty,
+                let accountsInputs = derivedAccountsInputs()
+            else { return }
+            var places: [QuietRefresh.Place] = []
+            for place in checked {
+                guard place.kind == RegistryAuthFile.kindName, let version = place.version else { return }
+                places.append(QuietRefresh.Place(path: place.place, version: version))
+            }
+            let now = report.plan.now
+            // Whatever comes first: something due, a token entering its window or expiring (which changes what the
+            // repair check expects), and the longest a record may stand.
+            let moments =
+                [now + QuietRefresh.longestQuiet] + report.plan.entries.flatMap { [$0.dueAt, $0.renewAt, $0.expiresAt] }
+                .compactMap { $0 } + logins.map(\.expiresAt).filter { $0 > now }
+            guard let quietUntil = moments.min(), quietUntil > now else { return }
+            let record = QuietRefresh(
+                changeCount: changeCount, recordedAt: now, quietUntil: quietUntil, nextDue: report.nextDue,
+                metricsFile: metricsFile, places: places)
+            guard let text = record.encoded() else { return }
+            try cache.saveDerivedValue(
+                text, kind: QuietRefresh.kind,
+                inputs: QuietRefresh.inputs(accountsInputs: accountsInputs, environment: context.environment))
         }
 
         private func endangered(in plan: RefreshPlan, cache: Cache) throws(CacheError) -> [EndangeredRegistry] {

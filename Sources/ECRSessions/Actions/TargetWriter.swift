@@ -138,7 +138,7 @@ struct TargetWriter {
     /// `logins` are the cache's, when the caller has just read them. Returns the hosts written back, and what could
     /// not be read or written.
     func repair(accounts: [Account], logins: [RegistryLogin]? = nil) throws(CacheError)
-        -> (repaired: [String], writes: TargetWrites)
+        -> (repaired: [String], writes: TargetWrites, checked: [CheckedPlace])
     {
         let now = context.clock.now()
         let cache = try context.cache()
@@ -201,9 +201,11 @@ struct TargetWriter {
         }
         var pending: [PendingEntry] = []
         var errors: [TargetError] = []
+        var checked: [CheckedPlace] = []
         for item in expected.sorted(by: { $0.key < $1.key }) {
             do {
-                for host in try hostsOutOfDate(item.target, item.logins.mapValues(\.token), cache: cache).sorted() {
+                let hosts = try hostsOutOfDate(item.target, item.logins.mapValues(\.token), cache: cache, checked: &checked)
+                for host in hosts.sorted() {
                     guard let login = item.logins[host] else { continue }
                     pending.append(
                         PendingEntry(
@@ -216,16 +218,18 @@ struct TargetWriter {
         }
         var writes = pending.isEmpty ? TargetWrites() : write(pending)
         writes.errors = errors + writes.errors
-        return (pending.map(\.entry.host).filter { writes.failedHosts[$0] == nil }, writes)
+        return (pending.map(\.entry.host).filter { writes.failedHosts[$0] == nil }, writes, checked)
     }
 
     /// `target.hostsOutOfDate(tokens)`, answered without reading the place when an earlier check of these very
     /// tokens found nothing out of date in the same version of it (`Target.contentsVersion`, `TargetCheck`).
-    private func hostsOutOfDate(_ target: any Target, _ tokens: [String: AuthorizationToken], cache: Cache)
-        throws(TargetError) -> Set<String>
-    {
+    private func hostsOutOfDate(
+        _ target: any Target, _ tokens: [String: AuthorizationToken], cache: Cache, checked: inout [CheckedPlace]
+    ) throws(TargetError) -> Set<String> {
         // Taken before the read: a change after it is a later version, never one remembered for older contents.
-        guard let version = target.contentsVersion else { return try target.hostsOutOfDate(tokens) }
+        let version = target.contentsVersion
+        checked.append(CheckedPlace(kind: target.kind, place: target.place, version: version))
+        guard let version else { return try target.hostsOutOfDate(tokens) }
         let check = TargetCheck(kind: target.kind, place: target.place, version: version, tokens: tokens)
         if (try? cache.derivedValue(kind: check.kind, inputs: check.inputs)) == TargetCheck.upToDate { return [] }
         let hosts = try target.hostsOutOfDate(tokens)
@@ -235,6 +239,14 @@ struct TargetWriter {
         }
         return hosts
     }
+}
+
+/// A place the repair check looked at, and the version of its contents it saw (nil for a target that has none, or
+/// a file changed too recently to say).
+struct CheckedPlace: Sendable, Equatable {
+    var kind: String
+    var place: String
+    var version: String?
 }
 
 /// A repair check that found a target up to date, remembered in the cache's derived values (one row per place,

@@ -403,6 +403,7 @@ public final class Cache: Sendable {
         statusMigration,
         derivedMigration,
         latestAttemptMigration,
+        changesMigration,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.

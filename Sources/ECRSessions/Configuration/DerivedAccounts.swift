@@ -22,6 +22,14 @@ enum DerivedAccounts {
         "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     ]
 
+    /// Whether the variable `name` holds a secret, whose value no fingerprint in the cache may depend on: the ones
+    /// above, and any whose name says secret, token, password or credentials.
+    static func isSecret(_ name: String) -> Bool {
+        if presenceOnly.contains(name) { return true }
+        let upper = name.uppercased()
+        return ["SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE"].contains { upper.contains($0) }
+    }
+
     /// A fingerprint of everything the accounts derived from `files` depend on, or nil when it cannot be trusted (a file
     /// changed less than `settleTime` before `now`, the wall clock's time, which is the file system's too).
     static func inputs(
