@@ -179,6 +179,26 @@ import Testing
         #expect(again.stderr.contains("profile 'nowhere': no region"), "\(again)")
     }
 
+    @Test func theMetricsFileIsWrittenByAQuietRunToo() throws {
+        defer { cleanUp() }
+        let metrics = sandbox.home.url("metrics/ecr-sessions.prom").path
+        try FileManager.default.createDirectory(
+            atPath: sandbox.home.url("metrics").path, withIntermediateDirectories: true)
+        try sandbox.write(".config/ecr-sessions/config", "[settings]\nmetrics_file = \(metrics)\n")
+        _ = try loggedInAndRecorded()
+        func finished() throws -> String? {
+            try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("ecr_sessions_refresh_run_timestamp_seconds ") }.map(String.init)
+        }
+        let before = try #require(try finished())
+        Thread.sleep(forTimeInterval: 1.1)
+        let quiet = try sandbox.run("refresh", "-v")
+        #expect(quiet.status == 0 && quiet.stderr.contains(Self.quietLine), "\(quiet)")
+        let after = try #require(try finished())
+        #expect(after != before, "the file says when this run finished: \(after)")
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("300000000001"))
+    }
+
     /// When the last refresh finished, as `status --json` tells monitoring.
     func lastRefreshFinish() throws -> String {
         let status = try sandbox.run("status", "--json")

@@ -188,15 +188,16 @@ extension Actions {
             var report = RefreshReport(plan: RefreshPlan(entries: [], now: startedAt), endangered: [])
             report.nextDue = record.nextDue
             report.quietSince = record.recordedAt
+            guard (try? cache.recordRefreshTimes(startedAt: startedAt, finishedAt: context.clock.now())) == true else {
+                return nil
+            }
+            // After the record, as a full refresh writes it: the file tells monitoring when the last refresh ran.
             if let metricsFile = record.metricsFile {
                 do {
                     try MetricsFile.write(try Actions.Status(context).report(), to: metricsFile)
                 } catch {
                     report.metricsError = "could not write the metrics file: \(error)"
                 }
-            }
-            guard (try? cache.recordRefreshTimes(startedAt: startedAt, finishedAt: context.clock.now())) == true else {
-                return nil
             }
             return report
         }
