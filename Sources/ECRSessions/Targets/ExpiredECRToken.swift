@@ -27,7 +27,26 @@ enum ExpiredECRToken {
 
     /// `<account>.dkr.ecr.<region>.amazonaws.com` and its FIPS, dual-stack and China forms, or `public.ecr.aws`,
     /// with or without a scheme.
+    ///
+    /// An ASCII host, which every registry host is, is read as bytes: Foundation's lowercasing, search and splitting
+    /// cost 70 k instructions a host, and a login of a thousand accounts asks for each host already in a file.
+    /// Anything else goes the Unicode way (`isECRHostAsText`), whose answers the ASCII one gives for ASCII hosts.
     static func isECRHost(_ host: String) -> Bool {
+        guard host.utf8.allSatisfy({ $0 < 0x80 }) else { return isECRHostAsText(host) }
+        var name = host.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        if let scheme = name.firstRange(of: Array("://".utf8)) { name.removeSubrange(..<scheme.upperBound) }
+        if let slash = name.firstIndex(of: UInt8(ascii: "/")) { name.removeSubrange(slash...) }
+        if name.elementsEqual("public.ecr.aws".utf8) { return true }
+        let labels = name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 5, labels[0].count == 12, labels[0].allSatisfy({ (0x30...0x39).contains($0) }) else {
+            return false
+        }
+        return (labels[1].elementsEqual("dkr".utf8) && labels[2].starts(with: "ecr".utf8))
+            || labels[1].starts(with: "dkr-ecr".utf8)
+    }
+
+    /// `isECRHost` on Unicode text: lowercased as Swift lowercases, labels counted in characters.
+    static func isECRHostAsText(_ host: String) -> Bool {
         var name = host.lowercased()
         if let scheme = name.range(of: "://") { name = String(name[scheme.upperBound...]) }
         name = String(name.prefix { $0 != "/" })
