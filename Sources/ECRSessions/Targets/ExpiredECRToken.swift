@@ -33,9 +33,16 @@ enum ExpiredECRToken {
     /// Anything else goes the Unicode way (`isECRHostAsText`), whose answers the ASCII one gives for ASCII hosts.
     static func isECRHost(_ host: String) -> Bool {
         guard host.utf8.allSatisfy({ $0 < 0x80 }) else { return isECRHostAsText(host) }
-        var name = host.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
-        if let scheme = name.firstRange(of: Array("://".utf8)) { name.removeSubrange(..<scheme.upperBound) }
-        if let slash = name.firstIndex(of: UInt8(ascii: "/")) { name.removeSubrange(slash...) }
+        let bytes = Array(host.utf8)
+        // After the first "://" (a generic `firstRange(of:)` cost more than the whole check), up to the next "/".
+        let (colon, slash) = (UInt8(ascii: ":"), UInt8(ascii: "/"))
+        let scheme = bytes.indices.dropLast(2).first {
+            bytes[$0] == colon && bytes[$0 + 1] == slash && bytes[$0 + 2] == slash
+        }
+        let start = scheme.map { $0 + 3 } ?? 0
+        let name = bytes[start..<(bytes[start...].firstIndex(of: slash) ?? bytes.endIndex)].map {
+            (0x41...0x5A).contains($0) ? $0 | 0x20 : $0
+        }
         if name.elementsEqual("public.ecr.aws".utf8) { return true }
         let labels = name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard labels.count >= 5, labels[0].count == 12, labels[0].allSatisfy({ (0x30...0x39).contains($0) }) else {
