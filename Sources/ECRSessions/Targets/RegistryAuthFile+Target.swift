@@ -65,6 +65,11 @@ extension RegistryAuthFile: Target {
                     state.priorAuth = earlier.priorAuth
                     if earlier.registeredHelper { state.priorHelper = earlier.priorHelper }
                     state.registeredHelper = earlier.registeredHelper || found.registeredHelper
+                    // Unchanged (every later write of our own entry): its text is kept, not encoded again.
+                    if state == earlier {
+                        record.entries[host] = UndoRecord.Entry(owner: owners[host] ?? nil, state: known.state)
+                        continue
+                    }
                 }
                 record.entries[host] = UndoRecord.Entry(owner: owners[host] ?? nil, state: state.encoded)
             }
