@@ -13,7 +13,8 @@ struct LoginSweepFastPathTests {
     /// Hosts of every shape `isECRHost` tells apart, with the bytes that could trip a byte-level reading.
     static let hosts = [
         "111122223333.dkr.ecr.eu-west-1.amazonaws.com", "111122223333.DKR.ECR.EU-WEST-1.AMAZONAWS.COM",
-        "https://111122223333.dkr.ecr.eu-west-1.amazonaws.com", "HTTPS://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/",
+        "https://111122223333.dkr.ecr.eu-west-1.amazonaws.com",
+        "HTTPS://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/",
         "111122223333.dkr.ecr-fips.us-east-1.amazonaws.com", "111122223333.dkr-ecr.eu-west-1.on.aws",
         "111122223333.dkr-ecr-fips.us-east-1.on.aws", "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn",
         "public.ecr.aws", "PUBLIC.ECR.AWS", "https://public.ecr.aws/", "public.ecr.aws.example.com",
@@ -67,7 +68,8 @@ struct LoginSweepFastPathTests {
         let lines = [
             "HTTP/1.1 200 OK\r\n", "Content-Type: application/x-amz-json-1.1\r\n", "Content-Length:  130 \r\n",
             "x-amzn-RequestId:\t1f2e\t\r\n", " Spaced-Name \t: value\r\n", "Empty:\r\n", "Empty-Spaces: \t \r\n",
-            ":no name\r\n", "no colon at all\r\n", "Colons: a:b:c\r\n", "Trailing-LF: v\n", "Vertical: \u{0B}v\u{0C}\r\n",
+            ":no name\r\n", "no colon at all\r\n", "Colons: a:b:c\r\n", "Trailing-LF: v\n",
+            "Vertical: \u{0B}v\u{0C}\r\n",
             "Non-ASCII: caf\u{E9}\u{A0}\r\n", "\u{A0}Nbsp-Name\u{A0}: x\u{2028}\r\n", "\r\n",
         ]
         let (bytes, text) = Self.headers(lines)
@@ -84,9 +86,10 @@ struct LoginSweepFastPathTests {
         var random = SeededGenerator(state: 12)
         let characters = Array("ab:: \t\r\n\u{0B}\u{0C}HTTP/-\u{E9}\u{A0}\u{85}")
         for _ in 0..<2000 {
-            let line = String((0..<Int.random(in: 0...16, using: &random)).map { _ in
-                characters[Int.random(in: 0..<characters.count, using: &random)]
-            })
+            let line = String(
+                (0..<Int.random(in: 0...16, using: &random)).map { _ in
+                    characters[Int.random(in: 0..<characters.count, using: &random)]
+                })
             let (bytes, text) = Self.headers([line])
             #expect(bytes == text, "\(line.debugDescription)")
         }
@@ -120,7 +123,8 @@ struct LoginSweepFastPathTests {
         let written = try #require(FileManager.default.contents(atPath: file.path))
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         // Another writer puts another token of the same length in place, and the old times back.
-        let changed = String(decoding: written, as: UTF8.self).replacingOccurrences(of: token.encoded, with: same.encoded)
+        let changed = String(decoding: written, as: UTF8.self).replacingOccurrences(
+            of: token.encoded, with: same.encoded)
         #expect(changed.utf8.count == written.count && changed.utf8.elementsEqual(written) == false)
         try Data(changed.utf8).write(to: URL(fileURLWithPath: file.path))
         try FileManager.default.setAttributes(
@@ -156,7 +160,9 @@ struct LoginSweepFastPathTests {
             let key = "k\(round)-\(UInt32.random(in: 0...UInt32.max, using: &random))\u{E9}\u{301}"
             try file.modify { object throws(TargetError) in
                 var object = object ?? [:]
-                object[key] = .array([.string("\u{0}\u{1F}\"\\/"), .number("\(round).50"), .bool(round.isMultiple(of: 2))])
+                object[key] = .array([
+                    .string("\u{0}\u{1F}\"\\/"), .number("\(round).50"), .bool(round.isMultiple(of: 2)),
+                ])
                 return (.write(object), ())
             }
             let remembered = try file.currentObject()
@@ -230,5 +236,49 @@ struct LoginSweepFastPathTests {
             #expect(try cache.undoPlaces(holding: asked) == expected)
         }
         #expect(try cache.undoPlaces(holding: []).isEmpty)
+    }
+
+    // MARK: Reading and saving some hosts' undo entries
+
+    /// A journal of whole records only, so that the protocol's own `undoRecord(kind:place:hosts:)` and
+    /// `mergeUndoRecord` (read whole, filter or merge, save whole) run over the cache.
+    struct WholeRecords: UndoJournal {
+        let cache: Cache
+        func undoRecord(kind: String, place: String) throws(CacheError) -> UndoRecord? {
+            try cache.undoRecord(kind: kind, place: place)
+        }
+        func saveUndoRecord(_ record: UndoRecord) throws(CacheError) { try cache.saveUndoRecord(record) }
+    }
+
+    @Test("the cache's reads and merges of some hosts' entries match whole records filtered, merged and saved")
+    func someHostsEntries() throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let (fast, whole) = (
+            try Cache(path: temp.path + "/fast/cache.sqlite3"), try Cache(path: temp.path + "/whole/cache.sqlite3")
+        )
+        let slow = WholeRecords(cache: whole)
+        let hosts = (0..<8).map { "h\($0).example" }
+        var random = SeededGenerator(state: 15)
+        for round in 0..<60 {
+            let place = "/place/\(round % 3)"
+            let asked = Set(hosts.filter { _ in Bool.random(using: &random) })
+            let read = try fast.undoRecord(kind: "registry-auth-file", place: place, hosts: asked)
+            #expect(read == (try slow.undoRecord(kind: "registry-auth-file", place: place, hosts: asked)))
+            var record = read ?? UndoRecord(kind: "registry-auth-file", place: place, state: "{\"round\":\(round)}")
+            if Int.random(in: 0..<4, using: &random) == 0 { record.state = "{\"changed\":\(round)}" }
+            for host in asked where Bool.random(using: &random) {
+                record.entries[host] = .init(
+                    owner: Bool.random(using: &random) ? "p\(round % 2)" : nil, state: "{\"n\":\(round)}")
+            }
+            try fast.mergeUndoRecord(record)
+            try slow.mergeUndoRecord(record)
+            #expect(
+                try fast.undoRecord(kind: record.kind, place: place)
+                    == whole.undoRecord(kind: record.kind, place: place))
+            let copies = [fast, whole].map { UndoMirror(cachePath: $0.path).records().sorted { $0.place < $1.place } }
+            #expect(copies[0] == copies[1])
+        }
+        #expect(try fast.undoRecord(kind: "registry-auth-file", place: "/nowhere", hosts: ["h0.example"]) == nil)
     }
 }
