@@ -53,9 +53,25 @@ public struct ResolvedProfile: Sendable, Equatable, CustomStringConvertible {
     /// In the SDKs' order: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the `services` block,
     /// then the profile's `endpoint_url`.
     public func endpointURL(forService service: String, environment: Environment) -> String? {
-        let key = service.lowercased().replacing(" ", with: "_").replacing("-", with: "_")
-        return environment["AWS_ENDPOINT_URL_" + key.uppercased()] ?? environment["AWS_ENDPOINT_URL"]
-            ?? serviceEndpointURLs[key] ?? profileEndpointURL
+        let (key, variable) = Self.endpointKeys(forService: service)
+        return environment[variable] ?? environment["AWS_ENDPOINT_URL"] ?? serviceEndpointURLs[key]
+            ?? profileEndpointURL
+    }
+
+    /// The `services` section's key of `service` (lowercase, `_` for spaces and dashes) and its environment
+    /// variable, `AWS_ENDPOINT_URL_` and the key in uppercase. An ASCII name (every service's) is mapped byte by
+    /// byte: `lowercased().replacing(...)` cost 16 k instructions a call, one call per login.
+    static func endpointKeys(forService service: String) -> (key: String, variable: String) {
+        guard service.utf8.allSatisfy({ $0 < 0x80 }) else {
+            let key = service.lowercased().replacing(" ", with: "_").replacing("-", with: "_")
+            return (key, "AWS_ENDPOINT_URL_" + key.uppercased())
+        }
+        let key = service.utf8.map { byte -> UInt8 in
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") { return UInt8(ascii: "_") }
+            return (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+        }
+        let upper = key.map { (0x61...0x7A).contains($0) ? $0 & ~0x20 : $0 }
+        return (String(decoding: key, as: UTF8.self), "AWS_ENDPOINT_URL_" + String(decoding: upper, as: UTF8.self))
     }
 
     /// The FIPS, dual-stack and STS endpoint settings of this profile's calls: each variable over its key.

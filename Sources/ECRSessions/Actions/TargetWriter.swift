@@ -74,9 +74,13 @@ struct TargetWriter {
         let journal: Cache
         do {
             journal = try context.cache()
-            for (key, item) in try recordedPlaces(holding: pending.map(\.entry), in: journal)
-            where byTarget[key] == nil {
-                byTarget[key] = item
+            // The records are read only when some place holding one of these hosts is not a target already: each
+            // batch of a sweep would otherwise read back every entry the batches before it recorded.
+            if try journal.undoPlaces(holding: pending.map(\.entry.host)).contains(where: { byTarget[$0] == nil }) {
+                for (key, item) in try recordedPlaces(holding: pending.map(\.entry), in: journal)
+                where byTarget[key] == nil {
+                    byTarget[key] = item
+                }
             }
         } catch {
             for (key, item) in byTarget.sorted(by: { $0.key < $1.key }) {

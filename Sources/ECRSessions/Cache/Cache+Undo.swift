@@ -43,6 +43,43 @@ extension Cache: UndoJournal {
         }
     }
 
+    /// The record of one place with only the entries of `hosts`: what a write of those hosts needs, without
+    /// reading back the thousand entries that a login sweep's earlier batches recorded there.
+    public func undoRecord(kind: String, place: String, hosts: Set<String>) throws(CacheError) -> UndoRecord? {
+        try withDatabase { database throws(SQLiteError) in
+            var record: UndoRecord?
+            try database.prepare(
+                """
+                SELECT p.state, e.host, e.owner, e.state
+                FROM undo_places AS p LEFT JOIN undo_entries AS e
+                    ON e.kind = p.kind AND e.place = p.place AND e.host IN (SELECT value FROM json_each(?3))
+                WHERE p.kind = ?1 AND p.place = ?2
+                """
+            ).query([.text(kind), .text(place), .text(Self.jsonArray(Array(hosts)))]) { row throws(SQLiteError) in
+                if record == nil { record = UndoRecord(kind: kind, place: place, state: row.text(0) ?? "{}") }
+                if let host = row.text(1) {
+                    record?.entries[host] = UndoRecord.Entry(owner: row.text(2), state: row.text(3) ?? "{}")
+                }
+            }
+            return record
+        }
+    }
+
+    /// Stores `record`'s state and entries over its place's record, keeping the entries it does not list, read and
+    /// written under one write transaction (so another process's entries saved meanwhile are kept too). The copy in
+    /// `undo-records/` is written whole, before the commit, as `saveUndoRecord` writes it.
+    public func mergeUndoRecord(_ record: UndoRecord) throws(CacheError) {
+        try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
+                let whole = record.merged(
+                    into: try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).first)
+                try Self.store(whole, in: database)
+                undoMirror.save(whole)
+            }
+        }
+    }
+
     /// The records holding entries that `selection` names, each with only those entries, sorted by kind and place.
     public func undoRecords(_ selection: UndoSelection) throws(CacheError) -> [UndoRecord] {
         let (filter, values): (String, [SQLiteValue]) =
@@ -72,6 +109,23 @@ extension Cache: UndoJournal {
                 ORDER BY p.kind, p.place
                 """
             ).query { row throws(SQLiteError) in
+                places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
+            }
+            return places
+        }
+    }
+
+    /// The kind and place of every record holding an entry for one of `hosts`, whoever wrote it, sorted: the places
+    /// that `undoRecords(.hosts(hosts))` returns, without reading their entries.
+    public func undoPlaces(holding hosts: [String]) throws(CacheError) -> [UndoPlace] {
+        try withDatabase { database throws(SQLiteError) in
+            var places: [UndoPlace] = []
+            try database.prepare(
+                """
+                SELECT DISTINCT kind, place FROM undo_entries WHERE host IN (SELECT value FROM json_each(?1))
+                ORDER BY kind, place
+                """
+            ).query([.text(Self.jsonArray(hosts))]) { row throws(SQLiteError) in
                 places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
             }
             return places

@@ -111,9 +111,19 @@ public final class Cache: Sendable {
         try save(logins, replacingProfile: profile, region: region)
     }
 
-    private func save(_ logins: [RegistryLogin], replacingProfile profile: String?, region: String?)
-        throws(CacheError)
-    {
+    /// `replaceLogins(profile:region:with:)` and `record(attempt)` in one transaction: a login's two writes cost
+    /// one commit (a sweep of a thousand accounts made two thousand). Nothing is written when either fails, so a
+    /// caller can record the failure on its own, as it would have after `replaceLogins` failed.
+    public func replaceLogins(
+        profile: String, region: String, with logins: [RegistryLogin], recording attempt: LoginAttempt
+    ) throws(CacheError) {
+        try save(logins, replacingProfile: profile, region: region, recording: attempt)
+    }
+
+    private func save(
+        _ logins: [RegistryLogin], replacingProfile profile: String?, region: String?,
+        recording attempt: LoginAttempt? = nil
+    ) throws(CacheError) {
         // Absurd first: the already-expired error shows its dates, and NaN is no date to show.
         if let absurd = logins.first(where: {
             !$0.expiresAt.timeIntervalSince1970.isFinite
@@ -150,6 +160,7 @@ public final class Cache: Sendable {
                         .real(login.fetchedAt.timeIntervalSince1970),
                     ])
                 }
+                if let attempt { try Self.insert(attempt, into: database) }
             }
         }
     }
@@ -206,25 +217,28 @@ public final class Cache: Sendable {
     /// Records one login attempt, keeping only the latest few per (profile, region).
     public func record(_ attempt: LoginAttempt) throws(CacheError) {
         try withDatabase { database throws(SQLiteError) in
-            try database.writeTransaction { () throws(SQLiteError) in
-                try database.prepare(
-                    """
-                    INSERT INTO attempts (profile, region, started_at, finished_at, error)
-                    VALUES (?1, ?2, ?3, ?4, ?5)
-                    """
-                ).run([
-                    .text(attempt.profile), .text(attempt.region), .real(attempt.startedAt.timeIntervalSince1970),
-                    .real(attempt.finishedAt.timeIntervalSince1970), attempt.error.map { .text($0) } ?? .null,
-                ])
-                try database.prepare(
-                    """
-                    DELETE FROM attempts WHERE profile = ?1 AND region = ?2 AND id NOT IN (
-                        SELECT id FROM attempts WHERE profile = ?1 AND region = ?2
-                        ORDER BY finished_at DESC, id DESC LIMIT ?3)
-                    """
-                ).run([.text(attempt.profile), .text(attempt.region), .integer(Int64(Self.attemptsKept))])
-            }
+            try database.writeTransaction { () throws(SQLiteError) in try Self.insert(attempt, into: database) }
         }
+    }
+
+    /// Inserts `attempt` and trims its (profile, region) to the latest `attemptsKept`, inside the caller's transaction.
+    private static func insert(_ attempt: LoginAttempt, into database: SQLiteDatabase) throws(SQLiteError) {
+        try database.prepare(
+            """
+            INSERT INTO attempts (profile, region, started_at, finished_at, error)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            """
+        ).run([
+            .text(attempt.profile), .text(attempt.region), .real(attempt.startedAt.timeIntervalSince1970),
+            .real(attempt.finishedAt.timeIntervalSince1970), attempt.error.map { .text($0) } ?? .null,
+        ])
+        try database.prepare(
+            """
+            DELETE FROM attempts WHERE profile = ?1 AND region = ?2 AND id NOT IN (
+                SELECT id FROM attempts WHERE profile = ?1 AND region = ?2
+                ORDER BY finished_at DESC, id DESC LIMIT ?3)
+            """
+        ).run([.text(attempt.profile), .text(attempt.region), .integer(Int64(Self.attemptsKept))])
     }
 
     /// The attempt that finished last for each (profile, region) (of those finishing together, the last recorded),

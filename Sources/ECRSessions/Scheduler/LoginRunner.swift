@@ -49,12 +49,22 @@ public struct LoginRunner: Sendable {
 
     /// One job: credentials, GetAuthorizationToken, the cache, within the deadline. Every error ends in the result,
     /// typed.
+    ///
+    /// The logins and the attempt are saved in one transaction (`Cache.replaceLogins(profile:region:with:recording:)`);
+    /// when that fails, its error is the job's, recorded as an attempt of its own, as when saving the logins failed.
     func login(_ job: LoginJob) async -> LoginResult {
         let startedAt = ecr.clock.now()
         let started = ContinuousClock.now
         var result = LoginResult(job: job, logins: [], error: nil)
         do {
-            result.logins = try await Deadline.within(deadline) { try await fetch(job) }
+            let logins = try await Deadline.within(deadline) { try await fetch(job) }
+            try cache.replaceLogins(
+                profile: job.profile, region: job.region, with: logins,
+                recording: LoginAttempt(
+                    profile: job.profile, region: job.region, startedAt: startedAt, finishedAt: ecr.clock.now(),
+                    error: nil))
+            result.logins = logins
+            return result
         } catch {
             let timedOut = started.duration(to: .now) >= deadline - .milliseconds(50)
             result.error = LoginError(timedOut ? LoginTimedOut(limit: deadline, cause: error) : error)
@@ -72,7 +82,7 @@ public struct LoginRunner: Sendable {
         return result
     }
 
-    /// Credentials, GetAuthorizationToken, the cache: the job's registries, now logged in.
+    /// Credentials and GetAuthorizationToken: the job's registries, logged in once `login` has saved them.
     private func fetch(_ job: LoginJob) async throws -> [RegistryLogin] {
         let resolved = try await credentials.resolve(profile: job.profile)
         await pacer.waitForTurn("\(resolved.credentials.accessKeyID)/\(job.region)")
@@ -93,7 +103,6 @@ public struct LoginRunner: Sendable {
                 logins.append(shared)
             }
         }
-        try cache.replaceLogins(profile: job.profile, region: job.region, with: logins)
         return logins
     }
 }

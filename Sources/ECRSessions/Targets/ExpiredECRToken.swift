@@ -27,7 +27,33 @@ enum ExpiredECRToken {
 
     /// `<account>.dkr.ecr.<region>.amazonaws.com` and its FIPS, dual-stack and China forms, or `public.ecr.aws`,
     /// with or without a scheme.
+    ///
+    /// An ASCII host, which every registry host is, is read as bytes: Foundation's lowercasing, search and splitting
+    /// cost 70 k instructions a host, and a login of a thousand accounts asks for each host already in a file.
+    /// Anything else goes the Unicode way (`isECRHostAsText`), whose answers the ASCII one gives for ASCII hosts.
     static func isECRHost(_ host: String) -> Bool {
+        guard host.utf8.allSatisfy({ $0 < 0x80 }) else { return isECRHostAsText(host) }
+        let bytes = Array(host.utf8)
+        // After the first "://" (a generic `firstRange(of:)` cost more than the whole check), up to the next "/".
+        let (colon, slash) = (UInt8(ascii: ":"), UInt8(ascii: "/"))
+        let scheme = bytes.indices.dropLast(2).first {
+            bytes[$0] == colon && bytes[$0 + 1] == slash && bytes[$0 + 2] == slash
+        }
+        let start = scheme.map { $0 + 3 } ?? 0
+        let name = bytes[start..<(bytes[start...].firstIndex(of: slash) ?? bytes.endIndex)].map {
+            (0x41...0x5A).contains($0) ? $0 | 0x20 : $0
+        }
+        if name.elementsEqual("public.ecr.aws".utf8) { return true }
+        let labels = name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 5, labels[0].count == 12, labels[0].allSatisfy({ (0x30...0x39).contains($0) }) else {
+            return false
+        }
+        return (labels[1].elementsEqual("dkr".utf8) && labels[2].starts(with: "ecr".utf8))
+            || labels[1].starts(with: "dkr-ecr".utf8)
+    }
+
+    /// `isECRHost` on Unicode text: lowercased as Swift lowercases, labels counted in characters.
+    static func isECRHostAsText(_ host: String) -> Bool {
         var name = host.lowercased()
         if let scheme = name.range(of: "://") { name = String(name[scheme.upperBound...]) }
         name = String(name.prefix { $0 != "/" })

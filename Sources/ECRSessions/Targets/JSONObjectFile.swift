@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A file holding one JSON object, changed by read-modify-write under a lock and replaced atomically.
 ///
@@ -45,6 +46,13 @@ struct JSONObjectFile {
     /// How many times a change is worked out afresh when another process replaced the file meanwhile.
     static let attempts = 10
 
+    /// The last text this process read or wrote at each file, with its object: a login sweep's next batch that finds
+    /// the file as the last one left it need not parse it again (a thousand entries cost 11 M instructions a parse,
+    /// once a batch). The file is still read each time and compared byte for byte, so any change by anyone, even to
+    /// the same size and time, is parsed afresh; the object is only ever the parse of exactly these bytes, or the
+    /// object they were rendered from (`JSONValue.rendered` parses back to it).
+    private static let lastParsed = Mutex<[String: (text: Data, object: [String: JSONValue])]>([:])
+
     /// `modify`, with the file's bytes as well as its object.
     ///
     /// Writers that take no lock (docker, podman: temp file and rename) may replace the file between our read and our
@@ -78,6 +86,7 @@ struct JSONObjectFile {
                     return result
                 case .write(let object):
                     bytes = Data(JSONValue.object(object).rendered.utf8)
+                    Self.lastParsed.withLock { $0[target] = (bytes, object) }
                 case .writeText(let text):
                     bytes = text
                 case .delete:
@@ -123,6 +132,9 @@ struct JSONObjectFile {
         guard let contents = try system({ () throws(SystemError) in try FileSystem.contents(atPath: target) }) else {
             return nil
         }
+        if let known = Self.lastParsed.withLock({ $0[target] }), known.text == contents.data {
+            return (known.object, contents.data, contents.mode)
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(contents.data)
@@ -132,6 +144,7 @@ struct JSONObjectFile {
             throw .invalidJSON(file: path, line: error.line, column: error.column)
         }
         guard let object = value.objectValue else { throw .notAnObject(file: path, keyPath: []) }
+        Self.lastParsed.withLock { $0[target] = (contents.data, object) }
         return (object, contents.data, contents.mode)
     }
 }

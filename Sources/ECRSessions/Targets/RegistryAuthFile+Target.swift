@@ -45,11 +45,12 @@ extension RegistryAuthFile: Target {
 
     /// Merges what `update` found into this file's undo record and saves it: how the file and each host were before
     /// ecr-sessions first wrote them is kept from the first write only, since later writes find our own entries.
+    /// Only the written hosts' entries are read and saved: a sweep's batch costs its own hosts, not every earlier one.
     func remember(_ update: Update, owners: [String: String?], in journal: any UndoJournal)
         throws(TargetError)
     {
         do {
-            let existing = try journal.undoRecord(kind: kind, place: place)
+            let existing = try journal.undoRecord(kind: kind, place: place, hosts: Set(update.written.keys))
             var record =
                 existing
                 ?? UndoRecord(
@@ -64,11 +65,16 @@ extension RegistryAuthFile: Target {
                     state.priorAuth = earlier.priorAuth
                     if earlier.registeredHelper { state.priorHelper = earlier.priorHelper }
                     state.registeredHelper = earlier.registeredHelper || found.registeredHelper
+                    // Unchanged (every later write of our own entry): its text is kept, not encoded again.
+                    if state == earlier {
+                        record.entries[host] = UndoRecord.Entry(owner: owners[host] ?? nil, state: known.state)
+                        continue
+                    }
                 }
                 record.entries[host] = UndoRecord.Entry(owner: owners[host] ?? nil, state: state.encoded)
             }
             guard record != existing else { return }
-            try journal.saveUndoRecord(record)
+            try journal.mergeUndoRecord(record)
         } catch {
             throw .undoNotRecorded(file: path, reason: error.description)
         }

@@ -111,4 +111,32 @@ public struct UndoRecord: Sendable, Equatable {
 public protocol UndoJournal: Sendable {
     func undoRecord(kind: String, place: String) throws(CacheError) -> UndoRecord?
     func saveUndoRecord(_ record: UndoRecord) throws(CacheError)
+    /// The record of one place with only the entries of `hosts`; nil when the place has none.
+    func undoRecord(kind: String, place: String, hosts: Set<String>) throws(CacheError) -> UndoRecord?
+    /// Stores `record`'s state and entries over its place's record, keeping the entries `record` does not list.
+    func mergeUndoRecord(_ record: UndoRecord) throws(CacheError)
+}
+
+extension UndoJournal {
+    /// The whole record, filtered: what a journal that keeps whole records only can do (the cache reads less).
+    public func undoRecord(kind: String, place: String, hosts: Set<String>) throws(CacheError) -> UndoRecord? {
+        guard var record = try undoRecord(kind: kind, place: place) else { return nil }
+        record.entries = record.entries.filter { hosts.contains($0.key) }
+        return record
+    }
+
+    /// The whole record read, merged and saved whole.
+    public func mergeUndoRecord(_ record: UndoRecord) throws(CacheError) {
+        try saveUndoRecord(record.merged(into: try undoRecord(kind: record.kind, place: record.place)))
+    }
+}
+
+extension UndoRecord {
+    /// `whole` with this record's state and entries over its own; this record when there is no `whole`.
+    func merged(into whole: UndoRecord?) -> UndoRecord {
+        guard var merged = whole else { return self }
+        merged.state = state
+        merged.entries.merge(entries) { $1 }
+        return merged
+    }
 }
