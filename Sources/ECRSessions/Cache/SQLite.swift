@@ -43,8 +43,8 @@ final class SQLiteDatabase {
     /// Enough for every statement `Cache` runs; texts beyond it (a `DELETE` with many placeholders) are not kept.
     private static let idleStatementLimit = 64
 
-    /// Set once, before the process's first open: see `ecr_sqlite3_config_page_cache_on_demand`. ~10 of a cached
-    /// `credential-helper get`'s ~450 page faults.
+    /// Set once, before the process's first open: see `ecr_sqlite3_config_page_cache_on_demand`. 15 to 25 of the ~450
+    /// page faults of a cached `credential-helper get` or `get-login-password`.
     private static let pageCacheOnDemand: Int32 = ecr_sqlite3_config_page_cache_on_demand()
 
     init(path: String) throws(SQLiteError) {
