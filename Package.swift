@@ -6,15 +6,6 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// Release builds get a concrete generic type's metadata from its accessor function, which is handed the conformances
-/// the compiler already knows, rather than from its mangled name, which has the runtime look each conformance of the
-/// type's generic requirements up: the first lookup of each scans every conformance record of the binary, ~360 k
-/// instructions, several times on every command's path.
-let directMetadata: [SwiftSetting] = [
-    .unsafeFlags(
-        ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))
-]
-
 let package = Package(
     name: "ecr-sessions",
     platforms: [.macOS(.v15)],
@@ -42,7 +33,7 @@ let package = Package(
         .target(
             name: "ECRSessions",
             dependencies: ["CCurl", "CSQLite"],
-            swiftSettings: strict + directMetadata
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "ecr-sessions",
@@ -51,7 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict + directMetadata + [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            swiftSettings: strict + [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             // The Swift runtime and Foundation linked in, in release builds: dynamic linking of their ~20 libraries
             // was half of every command's start-up (BENCHMARKS.md). And not position-independent, as Go's binaries
             // (amazon-ecr-credential-helper among them): as a PIE, the loader rewrote its 78,000 relative
