@@ -26,11 +26,10 @@ let package = Package(
             cSettings: [.unsafeFlags(["-gdwarf-4"])],
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
-        .systemLibrary(
-            name: "CSQLite",
-            pkgConfig: "sqlite3",
-            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
-        ),
+        // libsqlite3-dev's header and library (scripts/bootstrap), linked by the module map's `link "sqlite3"`; the
+        // system's default search paths find both, so no pkg-config: its `-L/usr/lib/...` would come first on the
+        // link line and keep release builds from taking the archive instead (Sources/StaticLibraries).
+        .systemLibrary(name: "CSQLite"),
         .target(
             name: "ECRSessions",
             dependencies: ["CCurl", "CSQLite"],
@@ -48,9 +47,16 @@ let package = Package(
             // was half of every command's start-up (BENCHMARKS.md). And not position-independent, as Go's binaries
             // (amazon-ecr-credential-helper among them): as a PIE, the loader rewrote its 78,000 relative
             // relocations on every start, a sixth of `--version`'s CPU time. The libraries, heap and stack are still
-            // placed at random. Debug builds and the tests link as before.
+            // placed at random. SQLite and libstdc++ linked in too, on Linux, through the linker scripts of
+            // Sources/StaticLibraries found first on the search path: loading and relocating those two shared
+            // libraries was 3 M of a cached `credential-helper get`'s 7.3 M instructions. Only libc, libm and libgcc_s
+            // are left to the loader (libcurl is opened on the first request). Debug builds and the tests link as
+            // before.
             linkerSettings: [
-                .unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie"], .when(configuration: .release))
+                .unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie"], .when(configuration: .release)),
+                .unsafeFlags(
+                    ["-L", Context.packageDirectory + "/Sources/StaticLibraries"],
+                    .when(platforms: [.linux], configuration: .release)),
             ]
         ),
         // Micro-benchmarks that scripts/benchmark runs (the SigV4 signer), outside the product's command line.

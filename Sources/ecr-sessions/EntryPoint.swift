@@ -31,24 +31,24 @@ struct Root: AsyncParsableCommand {
     /// Parses, runs, and turns what the command threw into text and an exit status, in this one place: bad usage
     /// is 2 (argument-parser's own 64 included), a library error exits as its `FailureCategory` says.
     static func main() async {
-        var command: any ParsableCommand
+        var frequent: (any QuickParsable)?
+        var command: (any ParsableCommand)?
         do {
             // Run as docker-credential-ecr-sessions, this binary is its own credential helper.
             let helper = CommandLine.arguments.first?.split(separator: "/").last == "\(CredentialHelper.executableName)"
             let arguments = (helper ? ["credential-helper"] : []) + CommandLine.arguments.dropFirst()
-            if let frequent = QuickArguments.command(arguments) {
-                command = frequent
-            } else {
-                command = try parseAsRoot(arguments)
-            }
+            frequent = QuickArguments.command(arguments)
+            if frequent == nil { command = try parseAsRoot(arguments) }
         } catch {
             exitForUsage(error)
         }
         do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
+            if var frequent {
+                try await frequent.runQuickParsed()
+            } else if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
-                try command.run()
+                try command?.run()
             }
         } catch let error as ExitCode {
             exit(withError: error)  // already reported by the command

@@ -17,6 +17,10 @@ protocol QuickParsable: ParsableCommand {
 
     /// The command `arguments` describe, or nil to leave them to argument-parser.
     init?(quick arguments: QuickArguments)
+
+    /// Runs the command, called through this protocol's witness: the entry point needs no `as? any
+    /// AsyncParsableCommand` for it, a cast whose first use scans every conformance record of the binary.
+    mutating func runQuickParsed() async throws
 }
 
 /// A command's arguments as flags and options by long name, or nothing when any argument is not one of them.
@@ -75,7 +79,7 @@ struct QuickArguments {
     }
 
     /// Reads the arguments of the frequent command they start with.
-    static func command(_ arguments: [String]) -> sending (any ParsableCommand)? {
+    static func command(_ arguments: [String]) -> sending (any QuickParsable)? {
         guard let name = arguments.first else { return nil }
         let rest = arguments.dropFirst()
         switch name {
@@ -98,6 +102,18 @@ extension QuickParsable {
             options: quickOptions)
         guard let names, var command = Self(quick: names), (try? command.validate()) != nil else { return nil }
         return command
+    }
+}
+
+extension QuickParsable {
+    mutating func runQuickParsed() async throws {
+        try run()
+    }
+}
+
+extension QuickParsable where Self: AsyncParsableCommand {
+    mutating func runQuickParsed() async throws {
+        try await run()
     }
 }
 
