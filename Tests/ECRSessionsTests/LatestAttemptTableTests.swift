@@ -20,13 +20,7 @@ import Testing
                     FROM attempts)
                 WHERE rank = 1 ORDER BY profile, region
                 """
-            ).query { row throws(SQLiteError) in
-                attempts.append(
-                    LoginAttempt(
-                        profile: row.text(0) ?? "", region: row.text(1) ?? "",
-                        startedAt: Date(timeIntervalSince1970: row.real(2)),
-                        finishedAt: Date(timeIntervalSince1970: row.real(3)), error: row.text(4)))
-            }
+            ).query { row throws(SQLiteError) in attempts.append(Cache.attempt(row)) }
             return attempts
         }
     }

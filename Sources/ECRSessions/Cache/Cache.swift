@@ -238,15 +238,16 @@ public final class Cache: Sendable {
             var attempts: [LoginAttempt] = []
             try database.prepare(
                 "SELECT profile, region, started_at, finished_at, error FROM latest_attempts ORDER BY profile, region"
-            ).query { row throws(SQLiteError) in
-                attempts.append(
-                    LoginAttempt(
-                        profile: row.text(0) ?? "", region: row.text(1) ?? "",
-                        startedAt: Date(timeIntervalSince1970: row.real(2)),
-                        finishedAt: Date(timeIntervalSince1970: row.real(3)), error: row.text(4)))
-            }
+            ).query { row throws(SQLiteError) in attempts.append(Self.attempt(row)) }
             return attempts
         }
+    }
+
+    /// The attempt in a row of `profile, region, started_at, finished_at, error`.
+    static func attempt(_ row: SQLiteRow) -> LoginAttempt {
+        LoginAttempt(
+            profile: row.text(0) ?? "", region: row.text(1) ?? "", startedAt: Date(timeIntervalSince1970: row.real(2)),
+            finishedAt: Date(timeIntervalSince1970: row.real(3)), error: row.text(4))
     }
 
     // MARK: Schema
