@@ -96,6 +96,47 @@ import Testing
         #expect(String(decoding: writer.bytes, as: UTF8.self) == JSONText.quoted(date.utcTimestamp))
     }
 
+    /// `relativeDescription` as it was written before its bytes were: string interpolation of the same parts.
+    static func interpolatedRelativeDescription(_ date: Date, to now: Date) -> String {
+        let interval = date.timeIntervalSince(now).rounded()
+        guard abs(interval) <= 36525 * 86400 else {
+            return interval > 0 ? "in more than 100 years" : "more than 100 years ago"
+        }
+        let seconds = Int(interval)
+        let magnitude = abs(seconds)
+        let text: String
+        if magnitude < 60 {
+            text = "\(magnitude)s"
+        } else if magnitude < 3600 {
+            text = "\(magnitude / 60)m"
+        } else if magnitude < 86400 {
+            text = "\(magnitude / 3600)h \(magnitude % 3600 / 60)m"
+        } else {
+            text = "\(magnitude / 86400)d \(magnitude % 86400 / 3600)h"
+        }
+        return seconds > 0 ? "in \(text)" : "\(text) ago"
+    }
+
+    /// Every unit's edges, both signs, rounding at half a second, the hundred-year limit and beyond, and NaN.
+    @Test func relativeTimesAreWrittenAsInterpolationWroteThem() {
+        let now = StatusWorld.now
+        let limit: TimeInterval = 36525 * 86400
+        let edges: [TimeInterval] = [0, 0.4, 0.5, 0.6, 1, 9, 10, 59, 59.4, 59.5, 60, 61, 599, 600, 3599, 3600, 3601]
+        let days: [TimeInterval] = [35999, 36000, 86399, 86399.5, 86400, 86401, 863_999, 864_000, 8_640_000]
+        let limits: [TimeInterval] = [limit - 1, limit, limit + 0.4, limit + 1, 1e300, .infinity, .nan]
+        let spread: [TimeInterval] = (0..<2000).map { (index: Int) -> TimeInterval in
+            TimeInterval(index * index * 7919 % 9_000_017) + TimeInterval(index % 10) / 10
+        }
+        let offsets = edges + days + limits + spread
+        for offset in offsets {
+            for date in [now + offset, now - offset] {
+                #expect(
+                    date.relativeDescription(to: now) == Self.interpolatedRelativeDescription(date, to: now),
+                    "\(offset)")
+            }
+        }
+    }
+
     /// Many attempts per registry, beyond what the cache keeps, with ties in the finishing time, over profiles with
     /// one and with several regions: the latest of each is the one finished last, the last recorded of a tie.
     @Test func theLatestAttemptIsFoundWhateverTheNumberKept() throws {

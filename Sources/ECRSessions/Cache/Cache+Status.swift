@@ -51,13 +51,68 @@ extension Cache {
         ) STRICT;
         """
 
-    /// The index `latestAttempts()` walks, appended to `Cache.migrations` after the derived values: each pair's
-    /// attempts in the order "latest" means (finish, then the last recorded), so that the newest of a pair is one
-    /// index seek away however many attempts are kept; with the error after them, so that `failureStreaks()` still
-    /// reads the index alone. It replaces `attempts_latest`, whose error came before the id.
+    /// The index `latestAttempts()` walked (before `latest_attempts`), appended to `Cache.migrations` after the
+    /// derived values: each pair's attempts in the order "latest" means (finish, then the last recorded), so that the
+    /// newest of a pair is one index seek away however many attempts are kept; with the error after them, so that
+    /// `failureStreaks()` still reads the index alone. It replaces `attempts_latest`, whose error came before the id.
     static let latestAttemptMigration = """
         CREATE INDEX attempts_newest ON attempts (profile, region, finished_at, id, error);
         DROP INDEX attempts_latest;
+        """
+
+    /// The latest attempt of each (profile, region), kept by triggers as attempts are recorded, pruned and forgotten,
+    /// appended to `Cache.migrations` after `attempts_newest`: `status` reads it in one pass, a row a pair, where
+    /// walking the index from pair to pair took three seeks a pair (15 M instructions at 1,000 pairs). "Latest" is
+    /// as `attempts_newest` orders them: the last to finish, of those finishing together the last recorded. The
+    /// write paths stay as they are; SQLite runs the triggers inside their statements. With it, an index of the
+    /// logins without their tokens, and one of the configured jobs, from which `loginsWithoutTokens()` and
+    /// `lastRefresh()` read in order with no table look-up a row.
+    static let latestAttemptTableMigration = """
+        CREATE INDEX registry_logins_shown
+            ON registry_logins (profile, region, registry, account_id, expires_at, fetched_at);
+        CREATE INDEX configured_jobs_shown ON configured_jobs (profile, region, account);
+        CREATE TABLE latest_attempts (
+            profile TEXT NOT NULL,
+            region TEXT NOT NULL,
+            id INTEGER NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL NOT NULL,
+            error TEXT,
+            PRIMARY KEY (profile, region)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO latest_attempts (profile, region, id, started_at, finished_at, error)
+            SELECT profile, region, id, started_at, finished_at, error FROM (
+                SELECT *, row_number() OVER (PARTITION BY profile, region ORDER BY finished_at DESC, id DESC) AS rank
+                FROM attempts)
+            WHERE rank = 1;
+        CREATE TRIGGER latest_attempt_recorded AFTER INSERT ON attempts
+        WHEN NOT EXISTS (SELECT 1 FROM latest_attempts WHERE profile = NEW.profile AND region = NEW.region
+            AND (finished_at > NEW.finished_at OR (finished_at = NEW.finished_at AND id > NEW.id)))
+        BEGIN
+            INSERT OR REPLACE INTO latest_attempts (profile, region, id, started_at, finished_at, error)
+            VALUES (NEW.profile, NEW.region, NEW.id, NEW.started_at, NEW.finished_at, NEW.error);
+        END;
+        -- Pruning never removes a pair's latest; forgetting a pair removes them all, the latest among them.
+        CREATE TRIGGER latest_attempt_forgotten AFTER DELETE ON attempts
+        WHEN OLD.id = (SELECT id FROM latest_attempts WHERE profile = OLD.profile AND region = OLD.region)
+        BEGIN
+            DELETE FROM latest_attempts WHERE profile = OLD.profile AND region = OLD.region;
+            INSERT INTO latest_attempts (profile, region, id, started_at, finished_at, error)
+                SELECT profile, region, id, started_at, finished_at, error FROM attempts
+                WHERE profile = OLD.profile AND region = OLD.region ORDER BY finished_at DESC, id DESC LIMIT 1;
+        END;
+        -- Nothing updates an attempt today; one that did would still leave both pairs' latest right.
+        CREATE TRIGGER latest_attempt_changed AFTER UPDATE ON attempts
+        BEGIN
+            DELETE FROM latest_attempts
+            WHERE (profile = OLD.profile AND region = OLD.region) OR (profile = NEW.profile AND region = NEW.region);
+            INSERT INTO latest_attempts (profile, region, id, started_at, finished_at, error)
+                SELECT profile, region, id, started_at, finished_at, error FROM attempts
+                WHERE profile = OLD.profile AND region = OLD.region ORDER BY finished_at DESC, id DESC LIMIT 1;
+            INSERT OR IGNORE INTO latest_attempts (profile, region, id, started_at, finished_at, error)
+                SELECT profile, region, id, started_at, finished_at, error FROM attempts
+                WHERE profile = NEW.profile AND region = NEW.region ORDER BY finished_at DESC, id DESC LIMIT 1;
+        END;
         """
 
     /// Replaces the recorded configuration with `record`, and forgets the logins and attempts of every
@@ -132,7 +187,9 @@ extension Cache {
         return "\(jobs.count) \(fingerprint.hex)"
     }
 
-    /// What the last refresh recorded, or nil when no refresh has run against this cache yet.
+    /// What the last refresh recorded, or nil when no refresh has run against this cache yet; its jobs in profile
+    /// and region order, which SQLite reads from `configured_jobs_shown` without sorting or a table look-up a row
+    /// (3.4 M instructions at 1,000 jobs in account order, 1.4 M so).
     public func lastRefresh() throws(CacheError) -> RefreshRecord? {
         try withDatabase { database throws(SQLiteError) in
             var record: RefreshRecord?
@@ -144,7 +201,7 @@ extension Cache {
                         finishedAt: Date(timeIntervalSince1970: row.real(1)))
                 }
             guard var found = record else { return nil }
-            try database.prepare("SELECT account, profile, region FROM configured_jobs ORDER BY account, region")
+            try database.prepare("SELECT account, profile, region FROM configured_jobs ORDER BY profile, region")
                 .query { row throws(SQLiteError) in
                     found.jobs.append(
                         ConfiguredJob(

@@ -171,7 +171,8 @@ public final class Cache: Sendable {
     }
 
     /// Every cached login as `logins()` reads it, but with an empty token: for `status` and the metrics, which
-    /// never show one. A token is 2 to 3 KB; a thousand of them were read and copied for nothing.
+    /// never show one. A token is 2 to 3 KB; a thousand of them were read and copied for nothing. Read from the index
+    /// `registry_logins_shown` alone.
     public func loginsWithoutTokens() throws(CacheError) -> [RegistryLogin] {
         try readLogins(
             """
@@ -244,36 +245,23 @@ public final class Cache: Sendable {
     /// The attempt that finished last for each (profile, region) (of those finishing together, the last recorded),
     /// sorted by profile and region.
     ///
-    /// One or two seeks of `attempts_newest` per pair, however many attempts each keeps: the walk goes down the index
-    /// from the last pair, each step jumping to the newest entry of the pair before, so no other attempt is read.
+    /// One row a pair, however many attempts each keeps: the `latest_attempts` table its triggers keep
+    /// (`latestAttemptTableMigration`).
     public func latestAttempts() throws(CacheError) -> [LoginAttempt] {
         try withDatabase { database throws(SQLiteError) in
             var attempts: [LoginAttempt] = []
             try database.prepare(
-                """
-                WITH RECURSIVE latest(id, profile, region, started_at, finished_at, error) AS (
-                    SELECT * FROM (
-                        SELECT id, profile, region, started_at, finished_at, error FROM attempts
-                        ORDER BY profile DESC, region DESC, finished_at DESC, id DESC LIMIT 1)
-                    UNION ALL
-                    SELECT a.id, a.profile, a.region, a.started_at, a.finished_at, a.error
-                    FROM latest JOIN attempts AS a ON a.id = coalesce(
-                        (SELECT id FROM attempts WHERE profile = latest.profile AND region < latest.region
-                            ORDER BY region DESC, finished_at DESC, id DESC LIMIT 1),
-                        (SELECT id FROM attempts WHERE profile < latest.profile
-                            ORDER BY profile DESC, region DESC, finished_at DESC, id DESC LIMIT 1))
-                )
-                SELECT profile, region, started_at, finished_at, error FROM latest ORDER BY profile, region
-                """
-            ).query { row throws(SQLiteError) in
-                attempts.append(
-                    LoginAttempt(
-                        profile: row.text(0) ?? "", region: row.text(1) ?? "",
-                        startedAt: Date(timeIntervalSince1970: row.real(2)),
-                        finishedAt: Date(timeIntervalSince1970: row.real(3)), error: row.text(4)))
-            }
+                "SELECT profile, region, started_at, finished_at, error FROM latest_attempts ORDER BY profile, region"
+            ).query { row throws(SQLiteError) in attempts.append(Self.attempt(row)) }
             return attempts
         }
+    }
+
+    /// The attempt in a row of `profile, region, started_at, finished_at, error`.
+    static func attempt(_ row: SQLiteRow) -> LoginAttempt {
+        LoginAttempt(
+            profile: row.text(0) ?? "", region: row.text(1) ?? "", startedAt: Date(timeIntervalSince1970: row.real(2)),
+            finishedAt: Date(timeIntervalSince1970: row.real(3)), error: row.text(4))
     }
 
     // MARK: Schema
@@ -418,6 +406,7 @@ public final class Cache: Sendable {
         derivedMigration,
         latestAttemptMigration,
         changesMigration,
+        latestAttemptTableMigration,
     ]
 
     /// Applies the migrations `database` lacks and returns how many that was.
