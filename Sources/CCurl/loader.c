@@ -18,6 +18,15 @@ struct ecr_curl_api {
     void (*slist_free_all)(struct curl_slist *list);
     CURLcode (*easy_setopt)(CURL *handle, CURLoption option, ...);
     CURLcode (*easy_getinfo)(CURL *handle, CURLINFO info, ...);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_add_handle)(CURLM *multi, CURL *handle);
+    CURLMcode (*multi_remove_handle)(CURLM *multi, CURL *handle);
+    CURLMcode (*multi_perform)(CURLM *multi, int *running);
+    CURLMcode (*multi_poll)(CURLM *multi, struct curl_waitfd *extra, unsigned int extra_count, int timeout_ms,
+                            int *ready);
+    CURLMcode (*multi_wakeup)(CURLM *multi);
+    CURLMsg *(*multi_info_read)(CURLM *multi, int *queued);
+    CURLMcode (*multi_setopt)(CURLM *multi, CURLMoption option, ...);
 };
 
 static struct ecr_curl_api api;
@@ -47,6 +56,14 @@ static int resolve(void *library, const char *name, struct ecr_curl_api *resolve
         {"curl_slist_free_all", (void **)&resolved->slist_free_all},
         {"curl_easy_setopt", (void **)&resolved->easy_setopt},
         {"curl_easy_getinfo", (void **)&resolved->easy_getinfo},
+        {"curl_multi_init", (void **)&resolved->multi_init},
+        {"curl_multi_add_handle", (void **)&resolved->multi_add_handle},
+        {"curl_multi_remove_handle", (void **)&resolved->multi_remove_handle},
+        {"curl_multi_perform", (void **)&resolved->multi_perform},
+        {"curl_multi_poll", (void **)&resolved->multi_poll},
+        {"curl_multi_wakeup", (void **)&resolved->multi_wakeup},
+        {"curl_multi_info_read", (void **)&resolved->multi_info_read},
+        {"curl_multi_setopt", (void **)&resolved->multi_setopt},
     };
     for (size_t index = 0; index < sizeof table / sizeof table[0]; index++) {
         *table[index].slot = dlsym(library, table[index].symbol);
@@ -133,4 +150,26 @@ CURLcode ecr_curl_setopt_write_function(CURL *handle, CURLoption option, ecr_cur
 
 CURLcode ecr_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return api.easy_getinfo(handle, info, value);
+}
+
+CURLM *ecr_curl_multi_init(void) { return api.multi_init(); }
+CURLMcode ecr_curl_multi_add_handle(CURLM *multi, CURL *handle) { return api.multi_add_handle(multi, handle); }
+CURLMcode ecr_curl_multi_remove_handle(CURLM *multi, CURL *handle) { return api.multi_remove_handle(multi, handle); }
+CURLMcode ecr_curl_multi_perform(CURLM *multi, int *running) { return api.multi_perform(multi, running); }
+CURLMcode ecr_curl_multi_poll(CURLM *multi, int timeout_ms) { return api.multi_poll(multi, NULL, 0, timeout_ms, NULL); }
+CURLMcode ecr_curl_multi_wakeup(CURLM *multi) { return api.multi_wakeup(multi); }
+CURLMcode ecr_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return api.multi_setopt(multi, option, value);
+}
+
+CURL *ecr_curl_multi_next_done(CURLM *multi, CURLcode *result) {
+    int queued = 0;
+    CURLMsg *message;
+    while ((message = api.multi_info_read(multi, &queued)) != NULL) {
+        if (message->msg == CURLMSG_DONE) {
+            *result = message->data.result;
+            return message->easy_handle;
+        }
+    }
+    return NULL;
 }

@@ -37,4 +37,15 @@ typedef size_t (*ecr_curl_write_callback)(char *data, size_t size, size_t count,
 CURLcode ecr_curl_setopt_write_function(CURL *handle, CURLoption option, ecr_curl_write_callback callback);
 CURLcode ecr_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 
+// The multi interface, for many transfers on one thread (curl_multi_poll without extra descriptors).
+CURLM *ecr_curl_multi_init(void);
+CURLMcode ecr_curl_multi_add_handle(CURLM *multi, CURL *handle);
+CURLMcode ecr_curl_multi_remove_handle(CURLM *multi, CURL *handle);
+CURLMcode ecr_curl_multi_perform(CURLM *multi, int *running);
+CURLMcode ecr_curl_multi_poll(CURLM *multi, int timeout_ms);
+CURLMcode ecr_curl_multi_wakeup(CURLM *multi);
+CURLMcode ecr_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+// The next finished transfer's handle, with its result in `result`; NULL when none has finished since the last call.
+CURL *ecr_curl_multi_next_done(CURLM *multi, CURLcode *result);
+
 #endif

@@ -32,12 +32,13 @@ public struct CurlSettings: Sendable, Equatable {
     }
 }
 
-/// The real `HTTPTransport`: libcurl's easy interface, one blocking transfer per request, each on a thread of
-/// its own so that neither Swift's cooperative pool (one thread per core) nor Dispatch's (which runs only a few
-/// blocking items at once on a small machine) caps how many accounts log in at once.
+/// The real `HTTPTransport`: libcurl. Every async request is one transfer on a single thread that drives them all
+/// through curl's multi interface (`CurlMultiLoop`), as `curl --parallel` does: a sweep of a thousand accounts
+/// at concurrency 64 costs no thread per request, and neither Swift's cooperative pool (one thread per core) nor
+/// Dispatch's caps how many accounts log in at once. `sendBlocking` runs its transfer on the calling thread.
 ///
-/// Easy handles are pooled and reused, so a run that talks to the same endpoints many times keeps its
-/// connections and TLS sessions alive instead of paying a handshake per request.
+/// Easy handles are pooled and reused, and the multi handle keeps the connections, so a run that talks to the same
+/// endpoints many times keeps its connections and TLS sessions alive instead of paying a handshake per request.
 public final class CurlTransport: HTTPTransport {
     private let settings: CurlSettings
     private let idleHandles = Mutex<[CurlEasyHandle]>([])
@@ -68,11 +69,10 @@ public final class CurlTransport: HTTPTransport {
         }
         let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { [settings] continuation in
-            let thread = Thread {
-                continuation.resume(returning: handle.perform(request, settings: settings))
-            }
-            thread.stackSize = 512 * 1024
-            thread.start()
+            CurlMultiLoop.shared.start(
+                CurlTransfer(handle: handle, request: request, settings: settings) { result in
+                    continuation.resume(returning: result)
+                })
         }
         idleHandles.withLock { $0.append(handle) }
         return try result.get()
@@ -83,99 +83,183 @@ public final class CurlTransport: HTTPTransport {
         try CurlTransport.loadLibcurl(for: request)
         let handle = idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         defer { idleHandles.withLock { $0.append(handle) } }
-        return try handle.perform(request, settings: settings).get()
+        let transfer = CurlTransfer(handle: handle, request: request, settings: settings)
+        return try transfer.result(ecr_curl_easy_perform(handle.pointer)).get()
     }
 }
 
 /// Owns one `CURL*`. Used by one transfer at a time (the pool hands it out exclusively).
 private final class CurlEasyHandle: @unchecked Sendable {
-    private let handle: UnsafeMutableRawPointer
+    let pointer: UnsafeMutableRawPointer
 
     init() {
-        guard let handle = ecr_curl_easy_init() else {
+        guard let pointer = ecr_curl_easy_init() else {
             fatalError("curl_easy_init failed: libcurl could not allocate a handle")
         }
-        self.handle = handle
+        self.pointer = pointer
     }
 
     deinit {
-        ecr_curl_easy_cleanup(handle)
+        ecr_curl_easy_cleanup(pointer)
     }
+}
 
-    func perform(_ request: HTTPRequest, settings: CurlSettings) -> Result<HTTPResponse, HTTPError> {
+/// One request on an easy handle: its options set, and what curl reads or writes until the transfer ends (the
+/// header list, the error buffer, the response sink), released with it.
+private final class CurlTransfer: @unchecked Sendable {
+    let handle: CurlEasyHandle
+    private let host: String
+    private let sink = ResponseSink()
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    /// Told the result once, by the multi loop.
+    private let completion: (@Sendable (Result<HTTPResponse, HTTPError>) -> Void)?
+
+    init(
+        handle: CurlEasyHandle, request: HTTPRequest, settings: CurlSettings,
+        completion: (@Sendable (Result<HTTPResponse, HTTPError>) -> Void)? = nil
+    ) {
+        self.handle = handle
+        self.completion = completion
+        host = request.url.host ?? request.url.absoluteString
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let easy = handle.pointer
         // Options from a previous transfer must not leak into this one; reset keeps the connection cache.
-        ecr_curl_easy_reset(handle)
-        let host = request.url.host ?? request.url.absoluteString
-        let sink = ResponseSink()
-        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { ecr_curl_slist_free_all(headerList) }
-
+        ecr_curl_easy_reset(easy)
         for header in request.headers {
             headerList = ecr_curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
         // Without this curl sends `Expect: 100-continue` for larger bodies and waits a round trip for it.
         headerList = ecr_curl_slist_append(headerList, "Expect:")
-
-        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
-            ecr_curl_setopt_string(handle, CURLOPT_URL, request.url.absoluteString)
-            ecr_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-            ecr_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeout.milliseconds)
-            ecr_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, settings.totalTimeout.milliseconds)
-            ecr_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-            ecr_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
-            ecr_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-            ecr_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
-            if request.method == "HEAD" {
-                ecr_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
-            }
-            if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
-                ecr_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
-                // COPYPOSTFIELDS copies, so the body need not outlive this call.
-                if request.body.isEmpty {
-                    ecr_curl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
-                } else {
-                    request.body.withUnsafeBytes { bytes in
-                        _ = ecr_curl_setopt_pointer(
-                            handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
-                    }
-                }
-            }
-            if let caBundle = settings.caBundle {
-                ecr_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle)
-            }
-            for (option, pem) in [
-                (CURLOPT_CAINFO_BLOB, settings.caCertificates), (CURLOPT_SSLCERT_BLOB, settings.clientCertificate),
-                (CURLOPT_SSLKEY_BLOB, settings.clientKey),
-            ] {
-                guard var pem else { continue }
-                pem.withUnsafeMutableBytes { bytes in
-                    _ = ecr_curl_setopt_blob(handle, option, bytes.baseAddress, bytes.count)
-                }
-            }
-            // The proxy is set explicitly (an empty string means none) so that it follows the Environment we
-            // were given, not whatever curl would read from the process environment itself.
-            let proxy = request.url.scheme == "http" ? settings.httpProxy : settings.httpsProxy
-            ecr_curl_setopt_string(handle, CURLOPT_PROXY, proxy ?? "")
-            if let noProxy = settings.noProxy {
-                ecr_curl_setopt_string(handle, CURLOPT_NOPROXY, noProxy)
-            }
-            ecr_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, appendBody)
-            ecr_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
-            ecr_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, appendHeaderLine)
-            ecr_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
-            return withExtendedLifetime(sink) { ecr_curl_easy_perform(handle) }
+        ecr_curl_setopt_string(easy, CURLOPT_URL, request.url.absoluteString)
+        ecr_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        ecr_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeout.milliseconds)
+        ecr_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, settings.totalTimeout.milliseconds)
+        ecr_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        ecr_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        ecr_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+        ecr_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+        if request.method == "HEAD" {
+            ecr_curl_setopt_long(easy, CURLOPT_NOBODY, 1)
         }
+        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
+            ecr_curl_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            // COPYPOSTFIELDS copies, so the body need not outlive this call.
+            if request.body.isEmpty {
+                ecr_curl_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "")
+            } else {
+                request.body.withUnsafeBytes { bytes in
+                    _ = ecr_curl_setopt_pointer(
+                        easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                }
+            }
+        }
+        if let caBundle = settings.caBundle {
+            ecr_curl_setopt_string(easy, CURLOPT_CAINFO, caBundle)
+        }
+        for (option, pem) in [
+            (CURLOPT_CAINFO_BLOB, settings.caCertificates), (CURLOPT_SSLCERT_BLOB, settings.clientCertificate),
+            (CURLOPT_SSLKEY_BLOB, settings.clientKey),
+        ] {
+            guard var pem else { continue }
+            pem.withUnsafeMutableBytes { bytes in
+                _ = ecr_curl_setopt_blob(easy, option, bytes.baseAddress, bytes.count)
+            }
+        }
+        // The proxy is set explicitly (an empty string means none) so that it follows the Environment we
+        // were given, not whatever curl would read from the process environment itself.
+        let proxy = request.url.scheme == "http" ? settings.httpProxy : settings.httpsProxy
+        ecr_curl_setopt_string(easy, CURLOPT_PROXY, proxy ?? "")
+        if let noProxy = settings.noProxy {
+            ecr_curl_setopt_string(easy, CURLOPT_NOPROXY, noProxy)
+        }
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+        ecr_curl_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, appendBody)
+        ecr_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, sinkPointer)
+        ecr_curl_setopt_write_function(easy, CURLOPT_HEADERFUNCTION, appendHeaderLine)
+        ecr_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, sinkPointer)
+    }
 
+    deinit {
+        ecr_curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// What the transfer that ended with `code` answered.
+    func result(_ code: CURLcode) -> Result<HTTPResponse, HTTPError> {
         guard code == CURLE_OK else {
-            let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let message = String(cString: errorBuffer)
             let detail = message.isEmpty ? String(cString: ecr_curl_easy_strerror(code)) : message
             return .failure(HTTPError(kind: HTTPError.Kind(code), host: host, detail: detail))
         }
         var status = 0
-        ecr_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        ecr_curl_getinfo_long(handle.pointer, CURLINFO_RESPONSE_CODE, &status)
         return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
+    }
+
+    /// Tells the completion how the transfer that ended with `code` went.
+    func complete(_ code: CURLcode) {
+        completion?(result(code))
+    }
+
+    /// Tells the completion that the transfer could not start.
+    func fail(_ detail: String) {
+        completion?(.failure(HTTPError(kind: .other, host: host, detail: detail)))
+    }
+}
+
+/// One thread driving one curl multi handle: it adds the transfers `start` hands it, runs them all, and tells each
+/// its result when it ends. Started on the first async request; sleeps in `curl_multi_poll` while nothing runs.
+private final class CurlMultiLoop: @unchecked Sendable {
+    static let shared = CurlMultiLoop()
+    private static let connectionsKept = 256
+
+    private let multi: UnsafeMutableRawPointer
+    /// Transfers handed over and not yet added, the only state shared with other threads.
+    private let incoming = Mutex<[CurlTransfer]>([])
+    /// The transfers running, by their easy handle: touched only by the loop's thread.
+    private var running: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+
+    private init() {
+        guard let multi = ecr_curl_multi_init() else {
+            fatalError("curl_multi_init failed: libcurl could not allocate a handle")
+        }
+        self.multi = multi
+        // Idle connections kept for reuse: curl's default, four times the transfers running, would close a
+        // sequential run's connection whenever a few others were opened meanwhile.
+        ecr_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Self.connectionsKept)
+        let thread = Thread { [self] in loop() }
+        thread.name = "ecr-sessions curl"
+        thread.start()
+    }
+
+    /// Runs `transfer`; its completion is called on the loop's thread.
+    func start(_ transfer: CurlTransfer) {
+        incoming.withLock { $0.append(transfer) }
+        ecr_curl_multi_wakeup(multi)
+    }
+
+    private func loop() {
+        while true {
+            for transfer in incoming.withLock({ queue in defer { queue.removeAll() }; return queue }) {
+                let code = ecr_curl_multi_add_handle(multi, transfer.handle.pointer)
+                guard code == CURLM_OK else {
+                    transfer.fail("libcurl could not start the transfer (CURLMcode \(code.rawValue))")
+                    continue
+                }
+                running[transfer.handle.pointer] = transfer
+            }
+            var active: Int32 = 0
+            ecr_curl_multi_perform(multi, &active)
+            var code = CURLE_OK
+            while let easy = ecr_curl_multi_next_done(multi, &code) {
+                guard let transfer = running.removeValue(forKey: easy) else { continue }
+                ecr_curl_multi_remove_handle(multi, easy)
+                transfer.complete(code)
+            }
+            // Woken early by `start`, and by curl's own timers (connect and transfer timeouts).
+            ecr_curl_multi_poll(multi, running.isEmpty ? 60_000 : 1_000)
+        }
     }
 }
 
