@@ -191,10 +191,31 @@ struct JSONWriter {
             assert(lastKeys[lastKeys.count - 1] < name, "JSONWriter: key \(name) out of order")
             lastKeys[lastKeys.count - 1] = name
         #endif
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { bytes += $0 }
-        literal("\": ")
+        // The comma, the line break, the indent, the quoted key and the colon in one append: the five appends each
+        // of thirteen keys a registry took were a third of `status --json`'s writing.
+        let comma = started
+        started = true
+        key.withUTF8Buffer { name in
+            let count = (comma ? 2 : 0) + depth + name.count + 4
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+                var index = 0
+                func put(_ byte: UInt8) {
+                    buffer[index] = byte
+                    index += 1
+                }
+                if comma {
+                    put(UInt8(ascii: ","))
+                    put(UInt8(ascii: "\n"))
+                }
+                for _ in 0..<depth { put(UInt8(ascii: "\t")) }
+                put(UInt8(ascii: "\""))
+                for byte in name { put(byte) }
+                put(UInt8(ascii: "\""))
+                put(UInt8(ascii: ":"))
+                put(UInt8(ascii: " "))
+                bytes.append(contentsOf: UnsafeBufferPointer(buffer))
+            }
+        }
     }
 
     mutating func string(_ text: String?) {
