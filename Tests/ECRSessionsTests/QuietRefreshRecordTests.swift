@@ -56,6 +56,7 @@ import Testing
         #expect(changed("GITHUB_TOKEN", nil) != key, "its presence is")
         #expect(changed("_", "/usr/bin/valgrind") == key)
         #expect(changed("LD_PRELOAD", "/usr/libexec/valgrind/vgpreload_core-amd64-linux.so") == key)
+        #expect(changed("HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET", "XXXXXXX") == key)
         #expect(!key.contains("ghp_"))
     }
 

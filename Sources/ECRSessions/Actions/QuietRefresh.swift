@@ -45,9 +45,10 @@ struct QuietRefresh: Equatable {
     /// Whether `name` is a variable a shell or a tool running us sets for itself, which no target or account depends
     /// on: `_` is the path of the command just run (the binary, or `valgrind`, `time`, `timeout` before it); the
     /// loader's and C++ runtime's (`LD_PRELOAD`, `GLIBCXX_FORCE_NEW`) say how the process is loaded, as a profiler sets
-    /// them.
+    /// them; hyperfine's `HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET` changes length on every run, to move the stack.
     private static func isBookkeeping(_ name: String) -> Bool {
         ["_", "SHLVL", "OLDPWD"].contains(name) || name.hasPrefix("LD_") || name.hasPrefix("GLIBC")
+            || name.hasPrefix("HYPERFINE_")
     }
 
     /// The record's key in the cache: the accounts' inputs, the environment and the working directory.
