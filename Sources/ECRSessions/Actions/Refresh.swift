@@ -115,7 +115,8 @@ extension Actions {
                     plan: RefreshPlan(entries: [], now: context.clock.now()), endangered: [])
             }
             defer { withExtendedLifetime(lock) {} }
-            let changesBefore = try cache.changeCount()
+            // Only for the quiet record: a count that cannot be read must not stop the renewals.
+            let changesBefore = try? cache.changeCount()
             let configured = try accounts(cache: cache).accounts
             let accounts = await context.resolvingInstanceRegions(configured.filter(\.isEnabled))
             let policy = try policy()
@@ -157,7 +158,7 @@ extension Actions {
             report.metricsError = try recordForStatus(
                 accounts: accounts, policy: policy, startedAt: startedAt, cache: cache)
             if report.login == nil, !configured.contains(where: \.regionFromInstanceMetadata),
-                let changesBefore, try cache.changeCount() == changesBefore
+                let changesBefore, (try? cache.changeCount()) == changesBefore
             {
                 // Best effort: without it the next run plans as this one did.
                 try? saveQuietRecord(

@@ -40,6 +40,12 @@ final class SQLiteDatabase {
     private let handle: OpaquePointer
     /// Prepared statements not in use, reset and with no values bound, by their SQL text.
     private var idleStatements: [String: OpaquePointer] = [:]
+    /// The busy handler's state, which lives as long as the connection.
+    private let busyWait: UnsafeMutablePointer<ecr_sqlite3_busy_wait> = {
+        let wait = UnsafeMutablePointer<ecr_sqlite3_busy_wait>.allocate(capacity: 1)
+        wait.initialize(to: ecr_sqlite3_busy_wait(milliseconds: 10_000, started: timespec()))
+        return wait
+    }()
     /// Enough for every statement `Cache` runs; texts beyond it (a `DELETE` with many placeholders) are not kept.
     private static let idleStatementLimit = 64
 
@@ -67,11 +73,14 @@ final class SQLiteDatabase {
         for statement in idleStatements.values { sqlite3_finalize(statement) }
         // close_v2 rather than close: a statement still alive somewhere would make close fail and leak the handle.
         sqlite3_close_v2(handle)
+        busyWait.deallocate()
     }
 
-    /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
+    /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`, trying again
+    /// every millisecond or two (`ecr_sqlite3_busy_wait_handler`).
     func setBusyTimeout(milliseconds: Int32) {
-        sqlite3_busy_timeout(handle, milliseconds)
+        busyWait.pointee.milliseconds = milliseconds
+        ecr_sqlite3_busy_wait(handle, busyWait)
     }
 
     /// Runs one or more statements that take no parameters, such as a migration script.
