@@ -470,7 +470,8 @@ public final class Cache: Sendable {
         var names: [String] = []
         var index = 0
         while index + key.count <= text.count {
-            guard text[index..<index + key.count].elementsEqual(key) else {
+            // The first byte alone rejects nearly every position, before a slice is compared.
+            guard text[index] == key[0], text[index..<index + key.count].elementsEqual(key) else {
                 index += 1
                 continue
             }

@@ -27,7 +27,12 @@ public struct Environment: Sendable, Equatable {
     /// Expands a leading `~` or `~/` to the home directory, as the AWS CLI does for its file paths.
     public func expandingTilde(_ path: String) -> String {
         if path == "~" { return homeDirectory }
-        if path.hasPrefix("~/") { return homeDirectory + path.dropFirst(1) }
+        if path.hasPrefix("~/") {
+            // `String + Substring` goes through the generic sequence append, a quarter of a million instructions.
+            var expanded = homeDirectory
+            expanded += String(path.dropFirst(1))
+            return expanded
+        }
         return path
     }
 }
