@@ -8,7 +8,7 @@ import Foundation
 /// - the AWS files, the config file and the environment (the accounts' inputs, `DerivedAccounts.inputs`, and a
 ///   fingerprint of the whole environment and working directory, which say where the targets are);
 /// - the cache's logins, attempts and undo records (`Cache.changeCount`, kept by triggers);
-/// - every target file the repair check read (its settled version, `FileStamp.settledVersion`);
+/// - every target file the repair check read (its version, as `RegistryAuthFile.contentsVersion` takes it);
 /// - the time: before anything falls due, expires, or enters its refresh window, and at most `longestQuiet` after
 ///   the run that made it, so that a full refresh, which reads every page of the cache for damage, runs at least that
 ///   often.
@@ -68,10 +68,10 @@ struct QuietRefresh: Equatable {
     }
 
     /// Whether the record still stands for a full refresh at `now` (the action's clock), with the cache at
-    /// `changeCount`. The places' versions are taken as the repair check takes them, against the file system's time.
+    /// `changeCount`. The places' versions are taken as the repair check takes them.
     func holds(now: Date, changeCount: Int64?) -> Bool {
         guard changeCount == self.changeCount, recordedAt <= now, now < quietUntil else { return false }
-        return places.allSatisfy { FileStamp.settledVersion(path: $0.path) == $0.version }
+        return places.allSatisfy { RegistryAuthFile.contentsVersion(of: $0.path) == $0.version }
     }
 
     private static let separator = "\u{1E}"

@@ -5,10 +5,9 @@ public import Foundation
 /// tables without the count moving; a refresh that finds the count where the last one left it knows the cache holds
 /// what that run planned from, without reading a thousand rows again (`QuietRefresh`).
 extension Cache {
-    /// The tables whose every insert, update and delete moves the count.
-    static let countedTables = ["registry_logins", "attempts", "undo_places", "undo_entries"]
-
-    /// The migration of the count: one row, and three triggers a counted table. Appended to `Cache.migrations`.
+    /// The migration of the count: one row, and the triggers of the tables counted from the start. Appended to
+    /// `Cache.migrations`; like every migration it never changes once shipped, so a table counted later gets its
+    /// triggers (`countingTriggers(on:)`) in a migration of its own.
     static let changesMigration =
         """
         CREATE TABLE cache_changes (
@@ -17,8 +16,11 @@ extension Cache {
         ) STRICT;
         INSERT INTO cache_changes (id, count) VALUES (1, 0);
 
-        """
-        + countedTables.flatMap { table in
+        """ + countingTriggers(on: ["registry_logins", "attempts", "undo_places", "undo_entries"])
+
+    /// Triggers that move the count on every insert, update and delete of each of `tables`.
+    static func countingTriggers(on tables: [String]) -> String {
+        tables.flatMap { table in
             ["INSERT", "UPDATE", "DELETE"].map { event in
                 """
                 CREATE TRIGGER \(table)_\(event.lowercased())_counted AFTER \(event) ON \(table)
@@ -27,6 +29,7 @@ extension Cache {
                 """
             }
         }.joined()
+    }
 
     /// How many changes the counted tables have had since the cache was made; nil when its row is gone (then no
     /// count can be trusted).

@@ -11,7 +11,10 @@ extension RegistryAuthFile: Target {
 
     /// The file's settled stamp (`FileStamp.settledVersion`): docker and podman replace the file by rename, we do
     /// too, and an edit in place changes its times; a file changed in the last two seconds has none, so is read.
-    public var contentsVersion: String? { FileStamp.settledVersion(path: path) }
+    public var contentsVersion: String? { Self.contentsVersion(of: path) }
+
+    /// `contentsVersion` of the file at `path`, for a caller that kept the path and not the target (`QuietRefresh`).
+    static func contentsVersion(of path: String) -> String? { FileStamp.settledVersion(path: path) }
 
     public func write(_ entries: [TargetEntry], journal: any UndoJournal) throws(TargetError) -> TargetWriteOutcome {
         var tokens: [String: AuthorizationToken] = [:]
