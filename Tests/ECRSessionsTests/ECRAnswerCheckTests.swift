@@ -45,12 +45,23 @@ import Testing
 
     @Test(
         "an absurd or far expiry is refused, naming the registry, instead of being stored",
-        arguments: ["1e300", "9.3e18", "253402300800", "\(1_800_000_000 + 8 * 86_400)", "-5", "\"soon\""])
+        arguments: [
+            "1e300", "9.3e18", "253402300800", "\(1_800_000_000 + 8 * 86_400)", "-5", "\"soon\"", "true", "null",
+            "[1800043200]", "1e400",
+        ])
     func absurdExpiries(expiresAt: String) async throws {
         let error = try #require(await failure(try answer(expiresAt: expiresAt)))
         #expect(error.kind == .implausibleExpiry)
         #expect(error.description.contains("111122223333.dkr.ecr.eu-west-1.amazonaws.com"))
         #expect(error.description.contains("clock"))
+    }
+
+    @Test(
+        "an expiry is read in any of JSON's ways to write a number",
+        arguments: ["1.8000432e9", "1800043200.0", "18000432E2"])
+    func expiryNumberForms(expiresAt: String) async throws {
+        let tokens = try await tokens(try answer(expiresAt: expiresAt))
+        #expect(tokens.map(\.expiresAt) == [Date(timeIntervalSince1970: 1_800_043_200)])
     }
 
     @Test("an expiry within a week is taken as it is")

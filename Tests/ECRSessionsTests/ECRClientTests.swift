@@ -120,7 +120,12 @@ import Testing
         #expect(!text.contains("SESSIONTOKENVALUE"))
     }
 
-    @Test(arguments: ["not json", #"{"authorizationData":[]}"#, #"{"authorizationData":[{"authorizationToken":"x"}]}"#])
+    @Test(arguments: [
+        "not json", "", " \n", "[]", #"{"authorizationData":[]}"#, #"{"authorizationData":{}}"#,
+        #"{"authorizationData":[{"authorizationToken":"x"}]}"#, #"{"authorizationData":["x"]}"#,
+        #"{"authorizationData":[{"authorizationToken":"QVdTOnB3","expiresAt":1900000000,"proxyEndpoint":7}]}"#,
+        #"{"authorizationData":[{"authorizationToken":"QVdTOnB3","expiresAt":1900000000"#,
+    ])
     func rejectsMalformedAnswers(body: String) async throws {
         let error = await #expect(throws: ECRError.self) {
             _ = try await client(ScriptedTransport([respond(200, body)])).authorizationTokens(

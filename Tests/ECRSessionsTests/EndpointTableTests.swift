@@ -232,9 +232,21 @@ extension String {
         "111122223333.dkr.ecr.cn-north-1.amazonaws.com", "111122223333.dkr.ecr.eu-west-1.amazonaws.com.cn",
         "111122223333.dkr.ecr.eu-west-1.example.com", "111122223333.dkr.ecr.us-iso-east-1.amazonaws.com",
         "111122223333.dkr-ecr.us-iso-east-1.on.aws", "abc.dkr.ecr.eu-west-1.amazonaws.com",
+        "111122223333.dkr.ecr.eu-west-1", "111122223333.dkr-ecr.us-east-1",
+        "111122223333.dkr.ecr.eu-west-1.amazonaws.com.",
+        "111122223333.ecr.eu-west-1.amazonaws.com", "111122223333.dkr.ecr.eu-west-1.amazonaws.com:443",
+        "111122223333.dkr.ecr.eu-west.amazonaws.com", "111122223333..ecr.eu-west-1.amazonaws.com",
+        "١١١١٢٢٢٢٣٣٣٣.dkr.ecr.eu-west-1.amazonaws.com", "public.ecr.aws.example.com", "",
     ])
     func otherHostsAreNotECR(host: String) {
         #expect(ECRRegistryHost(host) == nil)
+    }
+
+    /// Lowercasing is Unicode's, as a name outside ASCII is folded: the Kelvin sign becomes `k`.
+    @Test func hostsAreReadWhateverTheirCase() throws {
+        let kelvin = try #require(ECRRegistryHost("111122223333.d\u{212A}r.ecr.eu-west-1.amazonaws.com"))
+        #expect(kelvin.description == "111122223333.dkr.ecr.eu-west-1.amazonaws.com")
+        #expect(ECRRegistryHost("PUBLIC.ECR.AWS")?.isPublic == true)
     }
 
     @Test func publicECRIsOneRegistry() throws {

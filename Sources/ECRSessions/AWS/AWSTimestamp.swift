@@ -18,6 +18,12 @@ enum AWSTimestamp {
         epoch(json, unitsPerSecond: 1)
     }
 
+    /// `epochSeconds` of a number as `JSONValue` keeps it, its literal text.
+    static func epochSeconds(_ json: JSONValue?) -> Date? {
+        guard case .number(let text)? = json, let seconds = Double(text) else { return nil }
+        return epoch(seconds, unitsPerSecond: 1)
+    }
+
     /// A JSON number of milliseconds since 1970, as the SSO portal's `expiration`.
     static func epochMilliseconds(_ json: Any?) -> Date? {
         epoch(json, unitsPerSecond: 1000)
@@ -30,6 +36,10 @@ enum AWSTimestamp {
     /// Nil for what is not a number of seconds between 1970 and `latest`.
     private static func epoch(_ json: Any?, unitsPerSecond: Double) -> Date? {
         guard let number = (json as? NSNumber)?.doubleValue else { return nil }
+        return epoch(number, unitsPerSecond: unitsPerSecond)
+    }
+
+    private static func epoch(_ number: Double, unitsPerSecond: Double) -> Date? {
         let seconds = number / unitsPerSecond
         guard seconds.isFinite, (0...latest.timeIntervalSince1970).contains(seconds) else { return nil }
         return Date(timeIntervalSince1970: seconds)

@@ -44,16 +44,26 @@ public struct ECRClient: Sendable {
     public func authorizationTokens(
         credentials: AWSCredentials, region: String, endpoint: URL, registryIDs: [String] = []
     ) async throws(ECRError) -> [AuthorizationData] {
-        var body: [String: Any] = [:]
-        if !registryIDs.isEmpty { body["registryIds"] = registryIDs }
+        var body: [UInt8] = Array(#"{"#.utf8)
+        if !registryIDs.isEmpty {
+            body += #""registryIds":["#.utf8
+            for (index, id) in registryIDs.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(id, to: &body)
+            }
+            body.append(UInt8(ascii: "]"))
+        }
+        body.append(UInt8(ascii: "}"))
         let answer = try await call(
-            target: "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", body: body,
+            target: "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", body: Data(body),
             credentials: credentials, region: region, signingName: "ecr", endpoint: endpoint)
-        guard let list = answer["authorizationData"] as? [[String: Any]], !list.isEmpty else {
+        guard case .array(let list)? = answer["authorizationData"], !list.isEmpty,
+            case let entries = list.compactMap(\.objectValue), entries.count == list.count
+        else {
             throw ECRError(.malformedResponse, detail: "ECR at \(endpoint.host ?? "?") returned no authorizationData")
         }
         var tokens: [AuthorizationData] = []
-        for entry in list {
+        for entry in entries {
             tokens.append(try authorizationData(entry, service: .privateECR(region: region), from: endpoint))
         }
         return tokens
@@ -64,9 +74,9 @@ public struct ECRClient: Sendable {
         -> AuthorizationData
     {
         let answer = try await call(
-            target: "SpencerFrontendService.GetAuthorizationToken", body: [:], credentials: credentials,
+            target: "SpencerFrontendService.GetAuthorizationToken", body: Data("{}".utf8), credentials: credentials,
             region: "us-east-1", signingName: "ecr-public", endpoint: endpoint)
-        guard let entry = answer["authorizationData"] as? [String: Any] else {
+        guard let entry = answer["authorizationData"]?.objectValue else {
             throw ECRError(.malformedResponse, detail: "ECR Public returned no authorizationData")
         }
         return try authorizationData(entry, service: .publicECR, from: endpoint)
@@ -75,13 +85,15 @@ public struct ECRClient: Sendable {
     /// One entry of an answer, checked before anything of it is used: its registry (`RegistryEndpoint`), a token
     /// of user `AWS`, and an expiry after now and at most `RegistryLogin.longestLifetime` away.
     /// ECR Public's answer names no `proxyEndpoint`: its one registry is implied.
-    private func authorizationData(_ entry: [String: Any], service: RegistryEndpoint.Service, from endpoint: URL)
+    private func authorizationData(
+        _ entry: [String: JSONValue], service: RegistryEndpoint.Service, from endpoint: URL
+    )
         throws(ECRError) -> AuthorizationData
     {
         let host = endpoint.host ?? "?"
         let defaultEndpoint = service == .publicECR ? "https://public.ecr.aws" : nil
-        guard let token = entry["authorizationToken"] as? String, !token.isEmpty, entry["expiresAt"] != nil,
-            let proxyEndpoint = entry["proxyEndpoint"] as? String ?? defaultEndpoint
+        guard let token = entry["authorizationToken"]?.stringValue, !token.isEmpty, entry["expiresAt"] != nil,
+            let proxyEndpoint = entry["proxyEndpoint"]?.stringValue ?? defaultEndpoint
         else {
             throw ECRError(
                 .malformedResponse,
@@ -90,7 +102,7 @@ public struct ECRClient: Sendable {
         }
         let registry = try RegistryEndpoint.host(of: proxyEndpoint, service: service, api: endpoint)
         guard let expiresAt = AWSTimestamp.epochSeconds(entry["expiresAt"]) else {
-            let value = RegistryEndpoint.quoted("\(entry["expiresAt"] ?? "")")
+            let value = RegistryEndpoint.quoted(entry["expiresAt"].map(Self.text) ?? "")
             throw ECRError(
                 .implausibleExpiry,
                 detail: "ECR at \(host) returned expiresAt \(value) for \(registry), which is not a time")
@@ -126,12 +138,23 @@ public struct ECRClient: Sendable {
         return data
     }
 
-    /// One JSON 1.1 call, retried while the failure is throttling, a 5xx or the network.
+    /// An answer's value as an error quotes it: a string's text, anything else as JSON.
+    private static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text), .number(let text): text
+        case .bool(let flag): flag ? "true" : "false"
+        case .null: "null"
+        case .array, .object: value.rendered.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// One JSON 1.1 call, retried while the failure is throttling, a 5xx or the network. The answer is read by
+    /// `JSONValue`, not JSONSerialization, whose `Any` values and the casts out of them were a tenth of a login's
+    /// CPU in a sweep.
     private func call(
-        target: String, body: [String: Any], credentials: AWSCredentials, region: String, signingName: String,
+        target: String, body payload: Data, credentials: AWSCredentials, region: String, signingName: String,
         endpoint: URL
-    ) async throws(ECRError) -> [String: Any] {
-        let payload = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
+    ) async throws(ECRError) -> [String: JSONValue] {
         let request = HTTPRequest(
             method: "POST", url: endpoint,
             headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1"), HTTPHeader("X-Amz-Target", target)],
@@ -140,7 +163,10 @@ public struct ECRClient: Sendable {
             request, signer: SigV4Signer(credentials: credentials, region: region, service: signingName),
             errors: ECRErrorMapping(credentials: credentials)
         ) { response throws(ECRError) in
-            guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
+            // An empty body is no answer, although `JSONValue` reads it as `{}`, as docker reads an empty file.
+            guard response.body.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }),
+                let object = (try? JSONValue.parse(response.body))?.objectValue
+            else {
                 throw ECRError(
                     .malformedResponse,
                     detail: "ECR at \(endpoint.host ?? "?") answered HTTP \(response.status) with a body that is not a "

@@ -33,39 +33,46 @@ public struct ECRRegistryHost: Sendable, Hashable, CustomStringConvertible {
 
     /// The ECR registry `host` names (a bare host, as `RegistryHost.of` gives it, any case); nil when it is not
     /// an ECR host: another registry, a region outside its suffix's partition, an account that is not 12 digits.
+    ///
+    /// Read on the bytes: the credential helper asks for every host docker names, and a sweep checks every token's
+    /// registry twice, where splitting the `String` into `Character` labels cost 40 k instructions a call.
     public init?(_ host: String) {
-        let host = host.lowercased()
-        if host == Self.publicHost {
+        // Unicode lowercasing only for a name outside ASCII: it can fold a character into ASCII (the Kelvin sign).
+        let name = host.utf8.allSatisfy { $0 < 0x80 } ? host.utf8.map(Self.lowercased) : Array(host.lowercased().utf8)
+        if name.elementsEqual(Self.publicHost.utf8) {
             self = .publicRegistry
             return
         }
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard labels.count >= 4, labels[0].count == 12, labels[0].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        let labels = name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 4, labels[0].count == 12,
+            labels[0].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else {
             return nil
         }
-        let service: [String]
-        let rest: ArraySlice<String>
-        if labels[1] == "dkr" {
-            service = ["dkr", labels[2]]
-            rest = labels[3...]
-        } else {
-            service = [labels[1]]
-            rest = labels[2...]
-        }
-        guard let region = rest.first, Partition.isRegionName(region) else { return nil }
-        let suffix = rest.dropFirst().joined(separator: ".")
+        // `<account>.dkr.ecr[-fips].<region>.<suffix>` or `<account>.dkr-ecr[-fips].<region>.<suffix>`.
+        let service = labels[1].elementsEqual("dkr".utf8) ? "dkr." + String(decoding: labels[2], as: UTF8.self)
+            : String(decoding: labels[1], as: UTF8.self)
+        let regionIndex = labels[1].elementsEqual("dkr".utf8) ? 3 : 2
+        let region = String(decoding: labels[regionIndex], as: UTF8.self)
+        guard Partition.isRegionName(region) else { return nil }
+        // The labels after the region, dots and all: the slices keep their places in `name`.
+        let suffix = regionIndex + 1 < labels.count ? name[labels[regionIndex + 1].startIndex...] : []
         let partition = Partition(region: region)
+        func suffixIs(_ expected: String?) -> Bool { expected.map { suffix.elementsEqual($0.utf8) } ?? false }
         let variant: EndpointVariant
         switch service {
-        case ["dkr", "ecr"] where suffix == partition.dnsSuffix: variant = .standard
-        case ["dkr", "ecr-fips"] where suffix == partition.dnsSuffix: variant = EndpointVariant(fips: true)
-        case ["dkr-ecr"] where suffix == partition.registryDualStackDNSSuffix:
-            variant = EndpointVariant(dualStack: true)
-        case ["dkr-ecr-fips"] where suffix == partition.registryDualStackDNSSuffix:
+        case "dkr.ecr" where suffixIs(partition.dnsSuffix): variant = .standard
+        case "dkr.ecr-fips" where suffixIs(partition.dnsSuffix): variant = EndpointVariant(fips: true)
+        case "dkr-ecr" where suffixIs(partition.registryDualStackDNSSuffix): variant = EndpointVariant(dualStack: true)
+        case "dkr-ecr-fips" where suffixIs(partition.registryDualStackDNSSuffix):
             variant = EndpointVariant(fips: true, dualStack: true)
         default: return nil
         }
-        self.init(exactly: labels[0], region: region, variant: variant)
+        self.init(exactly: String(decoding: labels[0], as: UTF8.self), region: region, variant: variant)
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
     }
 
     /// The host name.
