@@ -33,22 +33,54 @@ import Testing
     /// Pairs with one attempt and with more than are kept, finishing out of order, ties recorded success first and
     /// failure first, failing streaks, a profile in several regions, and attempts for pairs with no login.
     static func recordAwkwardAttempts(_ cache: Cache, rounds: Int = Cache.attemptsKept + 9) throws {
+        for attempt in awkwardAttempts(rounds: rounds) { try cache.record(attempt) }
+    }
+
+    /// The attempts `recordAwkwardAttempts` records, in its order.
+    static func awkwardAttempts(rounds: Int) -> [LoginAttempt] {
         let now = StatusWorld.now
         let pairs = [
             ("a", "eu-west-1"), ("a", "us-east-1"), ("a", "ap-1"), ("b", "eu-west-1"), ("c", "eu-west-1"),
             ("é", "eu-west-1"),
         ]
+        var attempts: [LoginAttempt] = []
         for round in 0..<rounds {
             for (index, (profile, region)) in pairs.enumerated() where index < 2 || round % (index + 1) == 0 {
                 // Every fifth round finishes with the round before it; every seventh finishes earlier than it.
                 let offset = Double(round * 10 - (round % 5 == 0 ? 10 : 0) - (round % 7 == 0 ? 25 : 0))
                 let finish = now.addingTimeInterval(offset)
-                try cache.record(
+                attempts.append(
                     LoginAttempt(
                         profile: profile, region: region, startedAt: finish - Double(index), finishedAt: finish,
                         error: (round + index) % 3 == 0 || round > rounds - index ? "failed \(round)" : nil))
             }
         }
+        return attempts
+    }
+
+    @Test func pruningKeepsExactlyTheLatestOfEachPair() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let cache = try Cache(path: directory.path + "/cache.sqlite3")
+        let rounds = Cache.attemptsKept + 9
+        try Self.recordAwkwardAttempts(cache, rounds: rounds)
+        var kept: [String: [LoginAttempt]] = [:]
+        try SQLiteDatabase(path: cache.path).prepare(
+            "SELECT profile, region, started_at, finished_at, error FROM attempts ORDER BY profile, region, id"
+        ).query { row in
+            let attempt = Cache.attempt(row)
+            kept["\(attempt.profile)/\(attempt.region)", default: []].append(attempt)
+        }
+        let recorded = Dictionary(grouping: Self.awkwardAttempts(rounds: rounds).enumerated()) {
+            "\($0.element.profile)/\($0.element.region)"
+        }
+        let expected = recorded.mapValues { attempts in
+            attempts.sorted { ($0.element.finishedAt, $0.offset) > ($1.element.finishedAt, $1.offset) }
+                .prefix(Cache.attemptsKept).sorted { $0.offset < $1.offset }.map(\.element)
+        }
+        #expect(kept == expected)
+        #expect(kept.values.contains { $0.count == Cache.attemptsKept })
+        #expect(kept.values.contains { $0.count < Cache.attemptsKept })
     }
 
     @Test func recordingAndPruningKeepTheLatest() throws {

@@ -20,6 +20,8 @@ public final class Cache: Sendable {
     /// The undo records' copy beside the file, which a rebuilt cache starts from.
     let undoMirror: UndoMirror
     private let connection: Mutex<SQLiteDatabase>
+    /// Logins of concurrent tasks waiting to be committed together (`commitTogether(_:)`).
+    let loginWrites = LoginWriteQueue()
 
     /// How many attempts are kept per (profile, region): enough for `status` and debugging, while a cron job running
     /// every few minutes cannot grow the file without bound.
@@ -124,6 +126,16 @@ public final class Cache: Sendable {
         _ logins: [RegistryLogin], replacingProfile profile: String?, region: String?,
         recording attempt: LoginAttempt? = nil
     ) throws(CacheError) {
+        try Self.check(logins)
+        try withDatabase { database throws(SQLiteError) in
+            try database.writeTransaction { () throws(SQLiteError) in
+                try Self.save(logins, replacingProfile: profile, region: region, recording: attempt, in: database)
+            }
+        }
+    }
+
+    /// Refuses `logins` when one of them is absurd or already expired; nothing is written then.
+    static func check(_ logins: [RegistryLogin]) throws(CacheError) {
         // Absurd first: the already-expired error shows its dates, and NaN is no date to show.
         if let absurd = logins.first(where: {
             !$0.expiresAt.timeIntervalSince1970.isFinite
@@ -135,34 +147,38 @@ public final class Cache: Sendable {
             throw .tokenAlreadyExpired(
                 registry: expired.registry, expiresAt: expired.expiresAt, fetchedAt: expired.fetchedAt)
         }
-        try withDatabase { database throws(SQLiteError) in
-            let upsert = try database.prepare(
-                """
-                INSERT INTO registry_logins (profile, region, registry, account_id, token, expires_at, fetched_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                ON CONFLICT (profile, region, registry) DO UPDATE SET
-                    account_id = excluded.account_id, token = excluded.token,
-                    expires_at = excluded.expires_at, fetched_at = excluded.fetched_at
-                """)
-            try database.writeTransaction { () throws(SQLiteError) in
-                if let profile, let region {
-                    let kept = logins.map(\.registry)
-                    let placeholders = kept.indices.map { "?\($0 + 3)" }.joined(separator: ", ")
-                    try database.prepare(
-                        "DELETE FROM registry_logins WHERE profile = ?1 AND region = ?2"
-                            + (kept.isEmpty ? "" : " AND registry NOT IN (\(placeholders))")
-                    ).run([.text(profile), .text(region)] + kept.map { .text($0) })
-                }
-                for login in logins {
-                    try upsert.run([
-                        .text(login.profile), .text(login.region), .text(login.registry), .text(login.accountID),
-                        .text(login.token.encoded), .real(login.expiresAt.timeIntervalSince1970),
-                        .real(login.fetchedAt.timeIntervalSince1970),
-                    ])
-                }
-                if let attempt { try Self.insert(attempt, into: database) }
-            }
+    }
+
+    /// Stores `logins` (checked), forgetting the other registries of (`profile`, `region`) when given, and records
+    /// `attempt`, inside the caller's transaction.
+    static func save(
+        _ logins: [RegistryLogin], replacingProfile profile: String?, region: String?, recording attempt: LoginAttempt?,
+        in database: SQLiteDatabase
+    ) throws(SQLiteError) {
+        if let profile, let region {
+            let kept = logins.map(\.registry)
+            let placeholders = kept.indices.map { "?\($0 + 3)" }.joined(separator: ", ")
+            try database.prepare(
+                "DELETE FROM registry_logins WHERE profile = ?1 AND region = ?2"
+                    + (kept.isEmpty ? "" : " AND registry NOT IN (\(placeholders))")
+            ).run([.text(profile), .text(region)] + kept.map { .text($0) })
         }
+        let upsert = try database.prepare(
+            """
+            INSERT INTO registry_logins (profile, region, registry, account_id, token, expires_at, fetched_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT (profile, region, registry) DO UPDATE SET
+                account_id = excluded.account_id, token = excluded.token,
+                expires_at = excluded.expires_at, fetched_at = excluded.fetched_at
+            """)
+        for login in logins {
+            try upsert.run([
+                .text(login.profile), .text(login.region), .text(login.registry), .text(login.accountID),
+                .text(login.token.encoded), .real(login.expiresAt.timeIntervalSince1970),
+                .real(login.fetchedAt.timeIntervalSince1970),
+            ])
+        }
+        if let attempt { try insert(attempt, into: database) }
     }
 
     /// Every stored login, expired or not, sorted by profile, region and registry.
@@ -223,7 +239,7 @@ public final class Cache: Sendable {
     }
 
     /// Inserts `attempt` and trims its (profile, region) to the latest `attemptsKept`, inside the caller's transaction.
-    private static func insert(_ attempt: LoginAttempt, into database: SQLiteDatabase) throws(SQLiteError) {
+    static func insert(_ attempt: LoginAttempt, into database: SQLiteDatabase) throws(SQLiteError) {
         try database.prepare(
             """
             INSERT INTO attempts (profile, region, started_at, finished_at, error)
@@ -233,13 +249,16 @@ public final class Cache: Sendable {
             .text(attempt.profile), .text(attempt.region), .real(attempt.startedAt.timeIntervalSince1970),
             .real(attempt.finishedAt.timeIntervalSince1970), attempt.error.map { .text($0) } ?? .null,
         ])
+        // Everything older, in the order "latest" means, than the pair's `attemptsKept`-th latest: one walk down
+        // `attempts_newest` to it, and nothing when there are fewer (the row value is NULL). `id NOT IN (the latest)`
+        // built a temporary table of those ids and read every attempt of the pair, at every login.
         try database.prepare(
             """
-            DELETE FROM attempts WHERE profile = ?1 AND region = ?2 AND id NOT IN (
-                SELECT id FROM attempts WHERE profile = ?1 AND region = ?2
-                ORDER BY finished_at DESC, id DESC LIMIT ?3)
+            DELETE FROM attempts WHERE profile = ?1 AND region = ?2 AND (finished_at, id) < (
+                SELECT finished_at, id FROM attempts WHERE profile = ?1 AND region = ?2
+                ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET ?3)
             """
-        ).run([.text(attempt.profile), .text(attempt.region), .integer(Int64(Self.attemptsKept))])
+        ).run([.text(attempt.profile), .text(attempt.region), .integer(Int64(Self.attemptsKept - 1))])
     }
 
     /// The attempt that finished last for each (profile, region) (of those finishing together, the last recorded),

@@ -50,19 +50,21 @@ public struct LoginRunner: Sendable {
     /// One job: credentials, GetAuthorizationToken, the cache, within the deadline. Every error ends in the result,
     /// typed.
     ///
-    /// The logins and the attempt are saved in one transaction (`Cache.replaceLogins(profile:region:with:recording:)`);
-    /// when that fails, its error is the job's, recorded as an attempt of its own, as when saving the logins failed.
+    /// The logins and the attempt are saved together (`Cache.commitTogether(_:)`,
+    /// committed with the other logins finishing meanwhile); when that fails, its error is the job's, recorded as an
+    /// attempt of its own, as when saving the logins failed.
     func login(_ job: LoginJob) async -> LoginResult {
         let startedAt = ecr.clock.now()
         let started = ContinuousClock.now
         var result = LoginResult(job: job, logins: [], error: nil)
         do {
             let logins = try await Deadline.within(deadline) { try await fetch(job) }
-            try cache.replaceLogins(
-                profile: job.profile, region: job.region, with: logins,
-                recording: LoginAttempt(
-                    profile: job.profile, region: job.region, startedAt: startedAt, finishedAt: ecr.clock.now(),
-                    error: nil))
+            try await cache.commitTogether(
+                LoginWrite(
+                    profile: job.profile, region: job.region, logins: logins,
+                    attempt: LoginAttempt(
+                        profile: job.profile, region: job.region, startedAt: startedAt, finishedAt: ecr.clock.now(),
+                        error: nil)))
             result.logins = logins
             return result
         } catch {

@@ -1,0 +1,121 @@
+import Synchronization
+
+/// What one finished login asks the cache to keep: `Cache.replaceLogins(profile:region:with:recording:)`'s
+/// arguments, saved with others in one transaction (`Cache.commitTogether(_:)`).
+public struct LoginWrite: Sendable {
+    public var profile: String
+    public var region: String
+    public var logins: [RegistryLogin]
+    public var attempt: LoginAttempt
+
+    public init(profile: String, region: String, logins: [RegistryLogin], attempt: LoginAttempt) {
+        self.profile = profile
+        self.region = region
+        self.logins = logins
+        self.attempt = attempt
+    }
+}
+
+/// Logins waiting for the cache, and whether some task is committing them: the state of the group commit.
+///
+/// A login sweep finishes dozens of logins at once. Each used to take the connection's mutex and commit a
+/// transaction of its own: the cooperative pool's few threads blocked on the mutex while another wrote (on two cores,
+/// half the pool), and every commit wrote the WAL frames of the same few pages again. Now a login that finds no commit
+/// under way commits at once; the ones arriving meanwhile suspend, freeing their threads. When the commit is done,
+/// the first of them leads the next, with every write queued by then: one transaction a batch, and no task commits
+/// for others longer than one batch (its own result is not held back while the queue refills).
+final class LoginWriteQueue: Sendable {
+    private enum Turn {
+        /// This write's outcome, committed by another task.
+        case done(Result<Void, CacheError>)
+        /// Commit this write and every one waiting.
+        case lead
+    }
+
+    private struct Waiting {
+        var write: LoginWrite
+        var continuation: CheckedContinuation<Turn, Never>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var committing = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Returns once `write` is committed (or failed), by `commit` in this task or in another's batch.
+    func save(_ write: LoginWrite, commit: ([LoginWrite]) -> [Result<Void, CacheError>]) async
+        -> Result<Void, CacheError>
+    {
+        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
+            let leads = state.withLock { state in
+                guard state.committing else {
+                    state.committing = true
+                    return true
+                }
+                state.waiting.append(Waiting(write: write, continuation: continuation))
+                return false
+            }
+            if leads { continuation.resume(returning: .lead) }
+        }
+        if case .done(let result) = turn { return result }
+        let others = state.withLock { state in
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        let results = commit([write] + others.map(\.write))
+        for (waiting, result) in zip(others, results.dropFirst()) {
+            waiting.continuation.resume(returning: .done(result))
+        }
+        let next = state.withLock { state -> Waiting? in
+            guard !state.waiting.isEmpty else {
+                state.committing = false
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.continuation.resume(returning: .lead)
+        return results[0]
+    }
+}
+
+extension Cache {
+    /// `replaceLogins(profile:region:with:recording:)` for a task among many: the logins finishing together are
+    /// saved in one transaction (group commit), each in a savepoint of its own, so that one that fails leaves the
+    /// others saved and itself not at all, as its own transaction would have. Returns once `write` is committed.
+    public func commitTogether(_ write: LoginWrite) async throws(CacheError) {
+        try Self.check(write.logins)
+        try await loginWrites.save(write) { batch in commit(batch) }.get()
+    }
+
+    /// Saves `writes` in one write transaction, each in a savepoint: its result is its own failure, or the
+    /// transaction's when the whole commit fails.
+    func commit(_ writes: [LoginWrite]) -> [Result<Void, CacheError>] {
+        do throws(CacheError) {
+            return try withDatabase { database throws(SQLiteError) in
+                try database.writeTransaction { () throws(SQLiteError) in
+                    var results: [Result<Void, CacheError>] = []
+                    results.reserveCapacity(writes.count)
+                    for write in writes {
+                        try database.prepare("SAVEPOINT login").run()
+                        do throws(SQLiteError) {
+                            try Self.save(
+                                write.logins, replacingProfile: write.profile, region: write.region,
+                                recording: write.attempt, in: database)
+                            try database.prepare("RELEASE login").run()
+                            results.append(.success(()))
+                        } catch {
+                            try database.prepare("ROLLBACK TO login").run()
+                            try database.prepare("RELEASE login").run()
+                            results.append(.failure(CacheError(error)))
+                        }
+                    }
+                    return results
+                }
+            }
+        } catch {
+            return Array(repeating: .failure(error), count: writes.count)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ECRSessions
+
+/// The group commit of a login sweep (`Cache.commitTogether(_:)`): logins finishing together share a transaction,
+/// and each is still all or nothing on its own.
+@Suite struct GroupCommitTests {
+    static let fetchedAt = Date(timeIntervalSince1970: 1_750_000_000)
+
+    static func write(_ profile: String, region: String = "eu-west-1", lifetime: TimeInterval = 43_200) -> LoginWrite {
+        let account = String(format: "%012d", abs(profile.hashValue) % 1_000_000_000_000)
+        let login = RegistryLogin(
+            profile: profile, accountID: account, region: region,
+            registry: "\(account).dkr.ecr.\(region).amazonaws.com",
+            token: AuthorizationToken(encoded: Data("AWS:\(profile)-secret".utf8).base64EncodedString()),
+            expiresAt: fetchedAt.addingTimeInterval(lifetime), fetchedAt: fetchedAt)
+        return LoginWrite(
+            profile: profile, region: region, logins: [login],
+            attempt: LoginAttempt(
+                profile: profile, region: region, startedAt: fetchedAt, finishedAt: fetchedAt + 0.25, error: nil))
+    }
+
+    func withCache(_ body: (Cache) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory("group-commit")
+        defer { directory.remove() }
+        try await body(try Cache(path: directory.path + "/cache.sqlite3"))
+    }
+
+    @Test("hundreds of logins committed at once are each saved, with their attempt, and nothing else")
+    func concurrentLoginsAreAllSaved() async throws {
+        try await withCache { (cache: Cache) async throws in
+            let profiles = (0..<300).map { "p\($0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for profile in profiles {
+                    group.addTask { try await cache.commitTogether(Self.write(profile)) }
+                }
+                try await group.waitForAll()
+            }
+            let logins = try cache.logins()
+            #expect(logins.count == profiles.count)
+            #expect(Set(logins.map(\.profile)) == Set(profiles))
+            #expect(logins == profiles.sorted().map { Self.write($0).logins[0] })
+            let attempts = try cache.latestAttempts()
+            #expect(attempts == profiles.sorted().map { Self.write($0).attempt })
+        }
+    }
+
+    @Test("a login that fails inside a shared transaction leaves the others saved and itself not at all")
+    func oneFailureStaysItsOwn() async throws {
+        try await withCache { (cache: Cache) async throws in
+            // Another connection adds a trigger that refuses one profile's attempt, after its login was written.
+            try SQLiteDatabase(path: cache.path).execute(
+                """
+                CREATE TRIGGER refuse_poisoned BEFORE INSERT ON attempts WHEN NEW.profile = 'poisoned'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                """)
+            let writes = [Self.write("before"), Self.write("poisoned"), Self.write("after")]
+            let results = cache.commit(writes)
+            #expect(results.count == 3)
+            #expect((try? results[0].get()) != nil)
+            #expect((try? results[2].get()) != nil)
+            guard case .failure(let error) = results[1] else {
+                Issue.record("the refused login was reported saved")
+                return
+            }
+            #expect("\(error)".contains("refused by the test"))
+            #expect(try cache.logins().map(\.profile) == ["after", "before"])
+            #expect(try cache.latestAttempts().map(\.profile) == ["after", "before"])
+            // A write of its own, through the queue, gets the same refusal.
+            await #expect(throws: CacheError.self) { try await cache.commitTogether(Self.write("poisoned")) }
+            #expect(try cache.logins().map(\.profile) == ["after", "before"])
+        }
+    }
+
+    @Test("an expired token is refused before it is queued, and nothing is written")
+    func expiredTokenIsRefused() async throws {
+        try await withCache { (cache: Cache) async throws in
+            let error = await #expect(throws: CacheError.self) {
+                try await cache.commitTogether(Self.write("late", lifetime: -1))
+            }
+            guard case .tokenAlreadyExpired? = error else {
+                Issue.record("expected tokenAlreadyExpired, got \(String(describing: error))")
+                return
+            }
+            #expect(try cache.logins().isEmpty)
+            #expect(try cache.latestAttempts().isEmpty)
+        }
+    }
+
+    @Test("a later login of a pair replaces its registries, as replaceLogins does")
+    func laterLoginReplaces() async throws {
+        try await withCache { (cache: Cache) async throws in
+            var first = Self.write("prod")
+            first.logins.append(first.logins[0])
+            first.logins[1].registry = "999999999999.dkr.ecr.eu-west-1.amazonaws.com"
+            first.logins[1].accountID = "999999999999"
+            try await cache.commitTogether(first)
+            #expect(try cache.logins().count == 2)
+            try await cache.commitTogether(Self.write("prod"))
+            #expect(try cache.logins() == Self.write("prod").logins)
+        }
+    }
+}
