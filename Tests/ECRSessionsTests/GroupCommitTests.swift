@@ -103,3 +103,52 @@ import Testing
         }
     }
 }
+
+/// A login sweep's calls do not wait for the cache: a job's slot goes to the next job once its answer is in.
+@Suite struct LoginRunnerSaveTests {
+    struct StaticKeys: CredentialProvider {
+        func resolve(profile: String) async throws -> ResolvedProfile {
+            ResolvedProfile(
+                profile: profile,
+                credentials: AWSCredentials(accessKeyID: "AKIA\(profile.uppercased())", secretAccessKey: "s3cr3t"),
+                credentialsOrigin: .environment, region: "eu-west-1")
+        }
+    }
+
+    @Test("while another process holds the cache's write lock, every call is still made; the saves follow")
+    func callsGoOnWhileTheCacheIsLocked() async throws {
+        let directory = try TemporaryDirectory("runner-saves")
+        defer { directory.remove() }
+        let now = Date()
+        let body = """
+            {"authorizationData":[{"authorizationToken":"\(Data("AWS:pw".utf8).base64EncodedString())",\
+            "expiresAt":\(now.timeIntervalSince1970 + 43_200),\
+            "proxyEndpoint":"https://111122223333.dkr.ecr.eu-west-1.amazonaws.com"}]}
+            """
+        let transport = ScriptedTransport([respond(200, body)])
+        let cache = try Cache(path: directory.path + "/cache.sqlite3")
+        let runner = LoginRunner(
+            ecr: ECRClient(transport: transport, clock: SystemClock(), retry: RetryPolicy(maxAttempts: 1)),
+            credentials: StaticKeys(), cache: cache, environment: Environment(), concurrency: 3)
+        let jobs = (0..<12).map { LoginJob(profile: "p\($0)", region: "eu-west-1") }
+        let other = try SQLiteDatabase(path: cache.path)
+        try other.execute("BEGIN IMMEDIATE")
+        let sweep = Task { await runner.run(jobs) }
+        // Coupled to the saves, the sweep would stop at three calls until the lock is released.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while transport.requests.count < jobs.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(transport.requests.count == jobs.count)
+        // Read on the locking connection: the cache's own is busy waiting for the lock.
+        var saved: Int64 = -1
+        try other.prepare("SELECT count(*) FROM registry_logins").query { saved = $0.integer(0) }
+        #expect(saved == 0, "nothing is saved while the lock is held")
+        try other.execute("COMMIT")
+        let results = await sweep.value
+        #expect(results.map(\.job) == jobs)
+        let failures = results.compactMap(\.error)
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(try cache.logins().map(\.profile).sorted() == jobs.map(\.profile).sorted())
+    }
+}
