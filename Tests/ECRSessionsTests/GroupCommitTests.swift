@@ -126,7 +126,8 @@ import Testing
             "proxyEndpoint":"https://111122223333.dkr.ecr.eu-west-1.amazonaws.com"}]}
             """
         let transport = ScriptedTransport([respond(200, body)])
-        let cache = try Cache(path: directory.path + "/cache.sqlite3")
+        // Time enough for every call even when other suites hold the cooperative pool's threads.
+        let cache = try Cache(path: directory.path + "/cache.sqlite3", busyTimeout: .seconds(120))
         let runner = LoginRunner(
             ecr: ECRClient(transport: transport, clock: SystemClock(), retry: RetryPolicy(maxAttempts: 1)),
             credentials: StaticKeys(), cache: cache, environment: Environment(), concurrency: 3)
@@ -135,7 +136,7 @@ import Testing
         try other.execute("BEGIN IMMEDIATE")
         let sweep = Task { await runner.run(jobs) }
         // Coupled to the saves, the sweep would stop at three calls until the lock is released.
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(60)
         while transport.requests.count < jobs.count, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
