@@ -29,6 +29,7 @@ extension Root.Accounts {
 
         func run() async throws {
             let context = try options.context()
+            context.loadNetworkInBackground()
             let action = Actions.AccountsLogin(context)
             let accounts = try await action.accounts(named: profiles)
             if accounts.isEmpty {

@@ -116,6 +116,12 @@ public final class ActionContext: Sendable {
         return resolved
     }
 
+    /// Starts loading the network libraries in the background when this context's transport is libcurl's: for a
+    /// command that is about to log in (`CurlTransport.loadInBackground()`).
+    public func loadNetworkInBackground() {
+        if transport is CurlTransport { CurlTransport.loadInBackground() }
+    }
+
     /// The ECR client every login of this process uses.
     var ecrClient: ECRClient {
         ECRClient(transport: transport, clock: clock, retry: retry)

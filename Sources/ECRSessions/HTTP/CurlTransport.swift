@@ -55,6 +55,20 @@ public final class CurlTransport: HTTPTransport {
         throw error
     }
 
+    /// Loads libcurl and libcrypto and starts the transfer loop on a thread of its own, for a command about to log
+    /// in: the loader's work (two dozen libraries, ≈ 20 M instructions) then overlaps reading the AWS files and
+    /// opening the cache, instead of delaying the first call. A missing library is reported by the first request,
+    /// as without this.
+    public static func loadInBackground() {
+        let thread = Thread {
+            guard case .success = Libcurl.shared else { return }
+            _ = CurlMultiLoop.shared
+            _ = Libcrypto.shared
+        }
+        thread.name = "ecr-sessions preload"
+        thread.start()
+    }
+
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
         try CurlTransport.loadLibcurl(for: request)
         var settings = settings
