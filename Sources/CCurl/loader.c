@@ -27,6 +27,7 @@ struct ecr_curl_api {
     CURLMcode (*multi_wakeup)(CURLM *multi);
     CURLMsg *(*multi_info_read)(CURLM *multi, int *queued);
     CURLMcode (*multi_setopt)(CURLM *multi, CURLMoption option, ...);
+    CURLMcode (*multi_socket_action)(CURLM *multi, curl_socket_t socket, int events, int *running);
 };
 
 static struct ecr_curl_api api;
@@ -64,6 +65,7 @@ static int resolve(void *library, const char *name, struct ecr_curl_api *resolve
         {"curl_multi_wakeup", (void **)&resolved->multi_wakeup},
         {"curl_multi_info_read", (void **)&resolved->multi_info_read},
         {"curl_multi_setopt", (void **)&resolved->multi_setopt},
+        {"curl_multi_socket_action", (void **)&resolved->multi_socket_action},
     };
     for (size_t index = 0; index < sizeof table / sizeof table[0]; index++) {
         *table[index].slot = dlsym(library, table[index].symbol);
@@ -160,6 +162,20 @@ CURLMcode ecr_curl_multi_poll(CURLM *multi, int timeout_ms) { return api.multi_p
 CURLMcode ecr_curl_multi_wakeup(CURLM *multi) { return api.multi_wakeup(multi); }
 CURLMcode ecr_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return api.multi_setopt(multi, option, value);
+}
+
+CURLMcode ecr_curl_multi_setopt_socket_function(CURLM *multi, ecr_curl_socket_callback callback, void *context) {
+    CURLMcode code = api.multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, callback);
+    return code != CURLM_OK ? code : api.multi_setopt(multi, CURLMOPT_SOCKETDATA, context);
+}
+
+CURLMcode ecr_curl_multi_setopt_timer_function(CURLM *multi, ecr_curl_timer_callback callback, void *context) {
+    CURLMcode code = api.multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback);
+    return code != CURLM_OK ? code : api.multi_setopt(multi, CURLMOPT_TIMERDATA, context);
+}
+
+CURLMcode ecr_curl_multi_socket_action(CURLM *multi, curl_socket_t socket, int events, int *running) {
+    return api.multi_socket_action(multi, socket, events, running);
 }
 
 CURL *ecr_curl_multi_next_done(CURLM *multi, CURLcode *result) {

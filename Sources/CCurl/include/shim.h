@@ -9,6 +9,11 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#ifdef __linux__
+// For the transport's event loop (System/EventPoll.swift): Glibc's module map has neither header.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
 
 // Opens the first of `names` that loads, resolves the functions below from it and runs curl_global_init, once per
 // process (thread-safe; later calls find it ready). Returns 1 when libcurl is ready. Returns 0 when none of `names`
@@ -45,6 +50,15 @@ CURLMcode ecr_curl_multi_perform(CURLM *multi, int *running);
 CURLMcode ecr_curl_multi_poll(CURLM *multi, int timeout_ms);
 CURLMcode ecr_curl_multi_wakeup(CURLM *multi);
 CURLMcode ecr_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+// The socket interface: curl says which sockets to watch for what (`what` is CURL_POLL_IN, _OUT, _INOUT or _REMOVE)
+// and when it next needs a call (`timeout_ms`, -1 for none); the caller's event loop watches them and calls
+// ecr_curl_multi_socket_action for each ready socket (CURL_CSELECT_IN, _OUT, _ERR) or CURL_SOCKET_TIMEOUT.
+typedef int (*ecr_curl_socket_callback)(CURL *easy, curl_socket_t socket, int what, void *context,
+                                       void *socket_context);
+typedef int (*ecr_curl_timer_callback)(CURLM *multi, long timeout_ms, void *context);
+CURLMcode ecr_curl_multi_setopt_socket_function(CURLM *multi, ecr_curl_socket_callback callback, void *context);
+CURLMcode ecr_curl_multi_setopt_timer_function(CURLM *multi, ecr_curl_timer_callback callback, void *context);
+CURLMcode ecr_curl_multi_socket_action(CURLM *multi, curl_socket_t socket, int events, int *running);
 // The next finished transfer's handle, with its result in `result`; NULL when none has finished since the last call.
 CURL *ecr_curl_multi_next_done(CURLM *multi, CURLcode *result);
 

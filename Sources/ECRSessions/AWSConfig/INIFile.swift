@@ -346,9 +346,14 @@ extension INIBytes {
     }
 
     /// The line up to a `#` or `;` that follows a space or tab.
+    ///
+    /// Walked with an `Int`, not `indices`: `Slice.indices` here was left generic, and its first call had the runtime
+    /// build its type's metadata from a mangled name, looking up conformances (0.5 M instructions, an eighth of a
+    /// cached `get-login-password`).
     fileprivate func removingINIValueComment() -> Self {
         var previous: UInt8 = 0
-        for index in indices {
+        var index = startIndex
+        while index < endIndex {
             let byte = self[index]
             if byte == UInt8(ascii: "#") || byte == UInt8(ascii: ";"),
                 previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t")
@@ -356,6 +361,7 @@ extension INIBytes {
                 return self[..<index]
             }
             previous = byte
+            index += 1
         }
         return self
     }

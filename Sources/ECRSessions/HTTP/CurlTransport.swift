@@ -233,6 +233,12 @@ private final class CurlMultiLoop: @unchecked Sendable {
     private let incoming = Mutex<[CurlTransfer]>([])
     /// The transfers running, by their easy handle: touched only by the loop's thread.
     private var running: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    #if canImport(Glibc)
+        /// The sockets curl asks to watch, when the kernel gave an epoll; else the loop polls through curl.
+        private let events = EventPoll()
+        /// When curl next wants `socket_action(CURL_SOCKET_TIMEOUT)`, from its timer callback; nil for never.
+        private var timerDeadline: ContinuousClock.Instant?
+    #endif
 
     private init() {
         guard let multi = ecr_curl_multi_init() else {
@@ -242,6 +248,14 @@ private final class CurlMultiLoop: @unchecked Sendable {
         // Idle connections kept for reuse: curl's default, four times the transfers running, would close a
         // sequential run's connection whenever a few others were opened meanwhile.
         ecr_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Self.connectionsKept)
+        #if canImport(Glibc)
+            if events != nil {
+                // The loop lives as long as the process (`shared`), so the unretained pointer stays valid.
+                let context = Unmanaged.passUnretained(self).toOpaque()
+                ecr_curl_multi_setopt_socket_function(multi, curlSocketChanged, context)
+                ecr_curl_multi_setopt_timer_function(multi, curlTimerChanged, context)
+            }
+        #endif
         let thread = Thread { [self] in loop() }
         thread.name = "ecr-sessions curl"
         thread.start()
@@ -250,6 +264,12 @@ private final class CurlMultiLoop: @unchecked Sendable {
     /// Runs `transfer`; its completion is called on the loop's thread.
     func start(_ transfer: CurlTransfer) {
         incoming.withLock { $0.append(transfer) }
+        #if canImport(Glibc)
+            if let events {
+                events.wake()
+                return
+            }
+        #endif
         ecr_curl_multi_wakeup(multi)
     }
 
@@ -263,19 +283,91 @@ private final class CurlMultiLoop: @unchecked Sendable {
                 }
                 running[transfer.handle.pointer] = transfer
             }
+            #if canImport(Glibc)
+                if let events {
+                    waitForSockets(events)
+                    completeFinished()
+                    continue
+                }
+            #endif
             var active: Int32 = 0
             ecr_curl_multi_perform(multi, &active)
-            var code = CURLE_OK
-            while let easy = ecr_curl_multi_next_done(multi, &code) {
-                guard let transfer = running.removeValue(forKey: easy) else { continue }
-                ecr_curl_multi_remove_handle(multi, easy)
-                transfer.complete(code)
-            }
+            completeFinished()
             // Woken early by `start`, and by curl's own timers (connect and transfer timeouts).
             ecr_curl_multi_poll(multi, running.isEmpty ? 60_000 : 1_000)
         }
     }
+
+    private func completeFinished() {
+        var code = CURLE_OK
+        while let easy = ecr_curl_multi_next_done(multi, &code) {
+            guard let transfer = running.removeValue(forKey: easy) else { continue }
+            ecr_curl_multi_remove_handle(multi, easy)
+            transfer.complete(code)
+        }
+    }
+
+    #if canImport(Glibc)
+        /// One turn of the socket interface: waits for a socket curl watches, a `start`, or curl's timer, and hands
+        /// curl what is ready. Only the connections with something to do are touched, where `curl_multi_perform`
+        /// checked every running transfer's socket on every wake-up (fifteen `poll` calls a request at 64).
+        private func waitForSockets(_ events: EventPoll) {
+            var milliseconds: Int32 = running.isEmpty ? 60_000 : 1_000
+            if let deadline = timerDeadline {
+                // Rounded up: a wait that ends a little early would only turn the loop without firing the timer.
+                let (seconds, attoseconds) = ContinuousClock.now.duration(to: deadline).components
+                let left = max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+                milliseconds = Int32(min(Int64(milliseconds), left))
+            }
+            let ready = milliseconds == 0 ? [] : events.wait(milliseconds: milliseconds)
+            var active: Int32 = 0
+            for event in ready {
+                var mask: Int32 = 0
+                if event.readable { mask |= CURL_CSELECT_IN }
+                if event.writable { mask |= CURL_CSELECT_OUT }
+                if event.failed { mask |= CURL_CSELECT_ERR }
+                ecr_curl_multi_socket_action(multi, event.descriptor, mask, &active)
+            }
+            if let deadline = timerDeadline, ContinuousClock.now >= deadline {
+                timerDeadline = nil
+                ecr_curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &active)
+            }
+        }
+
+        /// curl's socket callback: watch `socket` for what curl says, or stop.
+        fileprivate func socketChanged(_ socket: Int32, what: Int32) {
+            guard let events else { return }
+            switch what {
+            case CURL_POLL_REMOVE: events.unwatch(socket)
+            default: events.watch(socket, read: what & CURL_POLL_IN != 0, write: what & CURL_POLL_OUT != 0)
+            }
+        }
+
+        /// curl's timer callback: call it back after `milliseconds` (0: at once), or never (-1).
+        fileprivate func timerChanged(_ milliseconds: Int) {
+            timerDeadline = milliseconds < 0 ? nil : ContinuousClock.now + .milliseconds(milliseconds)
+        }
+    #endif
 }
+
+#if canImport(Glibc)
+    private func curlSocketChanged(
+        easy: UnsafeMutableRawPointer?, socket: curl_socket_t, what: Int32, context: UnsafeMutableRawPointer?,
+        socketContext: UnsafeMutableRawPointer?
+    ) -> Int32 {
+        guard let context else { return 0 }
+        Unmanaged<CurlMultiLoop>.fromOpaque(context).takeUnretainedValue().socketChanged(socket, what: what)
+        return 0
+    }
+
+    private func curlTimerChanged(multi: UnsafeMutableRawPointer?, milliseconds: Int, context: UnsafeMutableRawPointer?)
+        -> Int32
+    {
+        guard let context else { return 0 }
+        Unmanaged<CurlMultiLoop>.fromOpaque(context).takeUnretainedValue().timerChanged(milliseconds)
+        return 0
+    }
+#endif
 
 /// Collects one response's body and header lines; passed to curl's callbacks as their context pointer.
 final class ResponseSink {
