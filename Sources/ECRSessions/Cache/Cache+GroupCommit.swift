@@ -85,40 +85,39 @@ final class LoginWriteQueue: Sendable {
 
 extension Cache {
     /// `replaceLogins(profile:region:with:recording:)` for a task among many: the logins finishing together are
-    /// saved in one transaction (group commit), each in a savepoint of its own, so that one that fails leaves the
-    /// others saved and itself not at all, as its own transaction would have. Returns once `write` is committed.
+    /// saved in one transaction (group commit), and one that fails leaves the others saved and itself not at all,
+    /// as its own transaction would have (`commit(_:)`). Returns once `write` is committed.
     public func commitTogether(_ write: LoginWrite) async throws(CacheError) {
         try Self.check(write.logins)
         try await loginWrites.save(write) { batch in commit(batch) }.get()
     }
 
-    /// Saves `writes` in one write transaction, each in a savepoint: its result is its own failure, or the
-    /// transaction's when the whole commit fails.
+    /// Saves `writes` in one write transaction: each result is its own. When a statement of one of them fails, the
+    /// transaction is rolled back and each write is saved again in a transaction of its own, so that only the
+    /// failing one fails, as when each login committed alone. Savepoints would say so without the second pass, but
+    /// each made SQLite copy every page it touched into a statement journal first, in every batch, for a failure
+    /// that almost never comes. A cache that cannot be written at all (locked, damaged, refused) fails them all.
     func commit(_ writes: [LoginWrite]) -> [Result<Void, CacheError>] {
-        do throws(CacheError) {
-            return try withDatabase { database throws(SQLiteError) in
-                try database.writeTransaction { () throws(SQLiteError) in
-                    var results: [Result<Void, CacheError>] = []
-                    results.reserveCapacity(writes.count)
-                    for write in writes {
-                        try database.prepare("SAVEPOINT login").run()
-                        do throws(SQLiteError) {
+        func save(_ writes: ArraySlice<LoginWrite>) -> Result<Void, CacheError> {
+            do throws(CacheError) {
+                try withDatabase { database throws(SQLiteError) in
+                    try database.writeTransaction { () throws(SQLiteError) in
+                        for write in writes {
                             try Self.save(
                                 write.logins, replacingProfile: write.profile, region: write.region,
                                 recording: write.attempt, in: database)
-                            try database.prepare("RELEASE login").run()
-                            results.append(.success(()))
-                        } catch {
-                            try database.prepare("ROLLBACK TO login").run()
-                            try database.prepare("RELEASE login").run()
-                            results.append(.failure(CacheError(error)))
                         }
                     }
-                    return results
                 }
+                return .success(())
+            } catch {
+                return .failure(error)
             }
-        } catch {
-            return Array(repeating: .failure(error), count: writes.count)
         }
+        let together = save(writes[...])
+        guard case .failure(let error) = together, writes.count > 1, case .failed = error else {
+            return Array(repeating: together, count: writes.count)
+        }
+        return writes.indices.map { save(writes[$0...$0]) }
     }
 }
