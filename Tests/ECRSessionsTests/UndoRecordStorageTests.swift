@@ -48,4 +48,28 @@ import Testing
         #expect(copy.record == awkward)
         #expect(UndoMirror.rendered(awkward) == text, "equal records are equal bytes")
     }
+
+    @Test func theEntryStatesWrittenWithoutTheCodersAreTheCodersBytes() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for (state, text) in RegistryAuthFile.EntryState.plain {
+            #expect(String(decoding: try encoder.encode(state), as: UTF8.self) == text)
+            #expect(try JSONDecoder().decode(RegistryAuthFile.EntryState.self, from: Data(text.utf8)) == state)
+            #expect(state.encoded == text)
+            #expect(try RegistryAuthFile.EntryState(decoding: text, file: "/f") == state)
+        }
+        // Any other state still goes through the coders, both ways.
+        for entry in [
+            RegistryAuthFile.WrittenEntry(host: "h", priorAuth: "{\n\t\"auth\": \"x/y\"\n}\n"),
+            RegistryAuthFile.WrittenEntry(host: "h", registeredHelper: true, priorHelper: "desktop"),
+            RegistryAuthFile.WrittenEntry(host: "h", priorHelper: "\u{1F}ünï"),
+        ] {
+            let state = RegistryAuthFile.EntryState(entry)
+            #expect(state.encoded == String(decoding: try encoder.encode(state), as: UTF8.self))
+            #expect(try RegistryAuthFile.EntryState(decoding: state.encoded, file: "/f") == state)
+        }
+        // The same text with other spacing is read by the decoder, to the same state.
+        #expect(try RegistryAuthFile.EntryState(decoding: #"{ "registeredHelper" : true }"#, file: "/f")
+            == RegistryAuthFile.EntryState.plain[1].state)
+    }
 }

@@ -72,9 +72,10 @@ extension Cache: UndoJournal {
         try withDatabase { database throws(SQLiteError) in
             try database.writeTransaction { () throws(SQLiteError) in
                 let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
-                let whole = record.merged(
-                    into: try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).first)
-                try Self.store(whole, in: database)
+                let stored = try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).first
+                // The rows just read are what `store` compares with: a sweep's record is read once a batch, not twice.
+                let whole = record.merged(into: stored)
+                try Self.store(whole, in: database, storedEntries: stored?.entries)
                 undoMirror.save(whole)
             }
         }
@@ -186,7 +187,11 @@ extension Cache: UndoJournal {
     /// Makes the rows of `record`'s place say what `record` says, touching only the entries that differ: a login
     /// sweep saves the record of a thousand hosts once a batch, and rewriting every row each time cost more than the
     /// logins. Reads the rows under the same write transaction, so no other writer's change is lost or kept.
-    private static func store(_ record: UndoRecord, in database: SQLiteDatabase) throws(SQLiteError) {
+    /// `storedEntries` are the place's rows when the caller has just read them under this transaction (its record
+    /// exists); nil reads them here.
+    private static func store(
+        _ record: UndoRecord, in database: SQLiteDatabase, storedEntries: [String: UndoRecord.Entry]? = nil
+    ) throws(SQLiteError) {
         let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
         try database.prepare(
             """
@@ -194,10 +199,13 @@ extension Cache: UndoJournal {
             ON CONFLICT (kind, place) DO UPDATE SET state = excluded.state
             """
         ).run(key + [.text(record.state)])
-        var stored: [String: UndoRecord.Entry] = [:]
-        try database.prepare("SELECT host, owner, state FROM undo_entries WHERE kind = ?1 AND place = ?2").query(key) {
-            row throws(SQLiteError) in
-            stored[row.text(0) ?? ""] = UndoRecord.Entry(owner: row.text(1), state: row.text(2) ?? "{}")
+        var stored: [String: UndoRecord.Entry] = storedEntries ?? [:]
+        if storedEntries == nil {
+            try database.prepare("SELECT host, owner, state FROM undo_entries WHERE kind = ?1 AND place = ?2").query(
+                key
+            ) { row throws(SQLiteError) in
+                stored[row.text(0) ?? ""] = UndoRecord.Entry(owner: row.text(1), state: row.text(2) ?? "{}")
+            }
         }
         let gone = stored.keys.filter { record.entries[$0] == nil }.sorted()
         if !gone.isEmpty {
