@@ -124,4 +124,41 @@ import Testing
         // Well under a second on an idle machine; the quadratic parser this replaced took minutes.
         #expect(elapsed < .seconds(20), "\(elapsed)")
     }
+
+    /// The recursive writer (the top `recursionLimit` levels) and the explicit stack (below, and the judge) write the
+    /// same bytes for any value, however deep, with keys that sort differently as bytes and as strings.
+    @Test func recursiveAndStackWritersAgree() {
+        var random = SimulationTests.SeededGenerator(state: 21)
+        let keys = ["", "a", "B", "é", "e\u{301}", "z", "\"q\"", "tab\t", "\u{0}", "😀", "auths", "111122223333.dkr"]
+        func value(_ depth: Int) -> JSONValue {
+            let leafOnly = depth > JSONValueWriter.recursionLimit + 8
+            switch Int.random(in: leafOnly ? 0...3 : 0...6, using: &random) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &random))
+            case 2: return .number(["0", "-0.0", "1e5", "12.50"][Int.random(in: 0...3, using: &random)])
+            case 3: return .string(keys[Int.random(in: 0..<keys.count, using: &random)])
+            case 4: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in value(depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int.random(in: 0...4, using: &random) {
+                    members[keys[Int.random(in: 0..<keys.count, using: &random)]] = value(depth + 1)
+                }
+                return .object(members)
+            }
+        }
+        /// A chain of one-member objects and one-element arrays past the limit, with a random value at the bottom.
+        func chain(_ levels: Int) -> JSONValue {
+            (0..<levels).reduce(value(levels)) { inner, level in
+                level.isMultiple(of: 3) ? .array([inner, .null]) : .object(["k\(level % 2)": inner, "b": .bool(true)])
+            }
+        }
+        for round in 0..<300 {
+            let root = round.isMultiple(of: 10) ? chain(JSONValueWriter.recursionLimit + round % 7 - 3) : value(0)
+            var stack: [UInt8] = []
+            JSONValueWriter.write(root, to: &stack)
+            stack.append(UInt8(ascii: "\n"))
+            #expect(root.renderedBytes == stack, "round \(round)")
+            #expect(root.rendered == String(decoding: stack, as: UTF8.self))
+        }
+    }
 }

@@ -37,16 +37,69 @@ enum JSONValue: Sendable, Equatable {
     /// The value as docker writes config files: tab indent, `"key": value`, sorted keys, `{}` and `[]` when empty,
     /// ending in a newline; byte for byte what `JSONText.render` writes for the same JSONSerialization value.
     var rendered: String {
+        String(decoding: renderedBytes, as: UTF8.self)
+    }
+
+    /// `rendered` as UTF-8 bytes, for a caller that writes them to a file: the text is not copied into a String.
+    var renderedBytes: [UInt8] {
         var text: [UInt8] = []
         text.reserveCapacity(1024)
-        JSONValueWriter.write(self, to: &text)
+        JSONValueWriter.writeNested(self, depth: 0, to: &text)
         text.append(UInt8(ascii: "\n"))
-        return String(decoding: text, as: UTF8.self)
+        return text
     }
 }
 
-/// Writes a `JSONValue` without recursion: each step is a piece of text, a member's start or a value still to write.
-private enum JSONValueWriter {
+/// Writes a `JSONValue`: by recursion down to `recursionLimit` levels, which is what registry files hold (a
+/// thousand-host `auths` map costs a third of the explicit stack's steps), and without recursion below, where each
+/// step is a piece of text, a member's start or a value still to write. Both write the same layout.
+enum JSONValueWriter {
+    /// The deepest level written by recursion; a value nested deeper goes to the explicit stack.
+    static let recursionLimit = 64
+
+    static func writeNested(_ value: JSONValue, depth: Int, to text: inout [UInt8]) {
+        switch value {
+        case .object(let members) where depth < recursionLimit:
+            guard !members.isEmpty else { return text += "{}".utf8 }
+            text += "{\n".utf8
+            if members.count == 1, let (key, member) = members.first {
+                writeMember(key, member, depth: depth + 1, to: &text)
+            } else {
+                for (index, (key, member)) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                    if index > 0 { text += ",\n".utf8 }
+                    writeMember(key, member, depth: depth + 1, to: &text)
+                }
+            }
+            text.append(UInt8(ascii: "\n"))
+            indent(depth, to: &text)
+            text.append(UInt8(ascii: "}"))
+        case .array(let elements) where depth < recursionLimit:
+            guard !elements.isEmpty else { return text += "[]".utf8 }
+            text += "[\n".utf8
+            for (index, element) in elements.enumerated() {
+                if index > 0 { text += ",\n".utf8 }
+                indent(depth + 1, to: &text)
+                writeNested(element, depth: depth + 1, to: &text)
+            }
+            text.append(UInt8(ascii: "\n"))
+            indent(depth, to: &text)
+            text.append(UInt8(ascii: "]"))
+        case .object, .array:
+            write(value, depth: depth, to: &text)
+        case .null: text += "null".utf8
+        case .bool(let flag): text += (flag ? "true" : "false").utf8
+        case .number(let literal): text += literal.utf8
+        case .string(let string): JSONText.appendQuoted(string, to: &text)
+        }
+    }
+
+    private static func writeMember(_ key: String, _ value: JSONValue, depth: Int, to text: inout [UInt8]) {
+        indent(depth, to: &text)
+        JSONText.appendQuoted(key, to: &text)
+        text += ": ".utf8
+        writeNested(value, depth: depth, to: &text)
+    }
+
     private enum Step {
         case value(JSONValue, depth: Int)
         case text(StaticString)
@@ -55,8 +108,9 @@ private enum JSONValueWriter {
         case close(UInt8, depth: Int)
     }
 
-    static func write(_ root: JSONValue, to text: inout [UInt8]) {
-        var steps: [Step] = [.value(root, depth: 0)]
+    /// Writes `root`, a value at nesting level `depth`, with an explicit stack.
+    static func write(_ root: JSONValue, depth: Int = 0, to text: inout [UInt8]) {
+        var steps: [Step] = [.value(root, depth: depth)]
         while let step = steps.popLast() {
             switch step {
             case .text(let piece):
