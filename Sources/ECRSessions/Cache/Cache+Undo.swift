@@ -213,16 +213,56 @@ extension Cache: UndoJournal {
                 "DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2 AND host IN (SELECT value FROM json_each(?3))"
             ).run(key + [.text(jsonArray(gone))])
         }
-        let changed = record.entries.filter { stored[$0.key] != $0.value }
+        let changed = record.entries.filter { stored[$0.key] != $0.value }.sorted { $0.key < $1.key }
         guard !changed.isEmpty else { return }
-        let upsert = try database.prepare(
-            """
-            INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)
+        let upsert = """
             ON CONFLICT (kind, place, host) DO UPDATE SET owner = excluded.owner, state = excluded.state
-            """)
-        for (host, entry) in changed.sorted(by: { $0.key < $1.key }) {
-            try upsert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
+            """
+        // One statement over a JSON array of [host, owner, state], in the same order: a sweep's first batch writes a
+        // thousand rows, and a statement a row cost a third more. Text with a NUL, which a bound string ends at, is
+        // written a row at a time as before.
+        guard let rows = entryRows(changed) else {
+            let statement = try database.prepare(
+                "INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5) " + upsert)
+            for (host, entry) in changed {
+                try statement.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
+            }
+            return
         }
+        try database.prepare(
+            """
+            INSERT INTO undo_entries (kind, place, host, owner, state)
+            SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?3) WHERE true
+            """ + " " + upsert
+        ).run(key + [.text(rows)])
+    }
+
+    /// `entries` as the JSON array `store` inserts, `[[host, owner or null, state], ...]`; nil when some text holds a
+    /// NUL character.
+    private static func entryRows(_ entries: [(key: String, value: UndoRecord.Entry)]) -> String? {
+        guard !entries.contains(where: holdsNUL) else { return nil }
+        var text: [UInt8] = []
+        text.reserveCapacity(entries.count * 128)
+        text.append(UInt8(ascii: "["))
+        for (index, (host, entry)) in entries.enumerated() {
+            text += index == 0 ? "[".utf8 : ",[".utf8
+            JSONText.appendQuoted(host, to: &text)
+            text.append(UInt8(ascii: ","))
+            if let owner = entry.owner {
+                JSONText.appendQuoted(owner, to: &text)
+            } else {
+                text += "null".utf8
+            }
+            text.append(UInt8(ascii: ","))
+            JSONText.appendQuoted(entry.state, to: &text)
+            text.append(UInt8(ascii: "]"))
+        }
+        text.append(UInt8(ascii: "]"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static func holdsNUL(_ entry: (key: String, value: UndoRecord.Entry)) -> Bool {
+        entry.key.utf8.contains(0) || entry.value.state.utf8.contains(0) || entry.value.owner?.utf8.contains(0) == true
     }
 
     private static func undoRecords(in database: SQLiteDatabase, filter: String, _ values: [SQLiteValue])

@@ -130,7 +130,12 @@ extension RegistryAuthFile {
             self = try decodeState(text, file: file)
         }
 
-        var encoded: String { encodeState(self) }
+        /// Without `JSONEncoder` when there was no file (a sweep's first write to a new place), byte for byte what it
+        /// writes (`UndoRecordStorageTests`): a login then maps none of the coders' code.
+        var encoded: String {
+            guard original == nil else { return encodeState(self) }
+            return #"{"prior":""# + prior.name + #""}"#
+        }
     }
 
     /// One host before the first write: its `auths` entry and `credHelpers` value, and whether we registered ours.
