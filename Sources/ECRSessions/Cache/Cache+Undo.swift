@@ -133,6 +133,19 @@ extension Cache: UndoJournal {
         }
     }
 
+    /// The kind and place of every record, sorted: every place that `undoPlaces(holding:)` can name, whatever the
+    /// hosts (an entry's place always has its record: the foreign key), read from the few place rows alone.
+    public func undoRecordPlaces() throws(CacheError) -> [UndoPlace] {
+        try withDatabase { database throws(SQLiteError) in
+            var places: [UndoPlace] = []
+            try database.prepare("SELECT kind, place FROM undo_places ORDER BY kind, place").query {
+                row throws(SQLiteError) in
+                places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
+            }
+            return places
+        }
+    }
+
     /// Forgets the entries of `hosts` in one target's record, and the record itself once none is left.
     public func forgetUndo(kind: String, place: String, hosts: some Sequence<String>) throws(CacheError) {
         let key: [SQLiteValue] = [.text(kind), .text(place)]
