@@ -161,4 +161,24 @@ import Testing
             #expect(root.rendered == String(decoding: stack, as: UTF8.self))
         }
     }
+
+    /// The byte order `sortedByKey` uses for ASCII keys is String's order, and other keys still get String's.
+    @Test func membersSortByKeyAsStringsSort() {
+        var random = SimulationTests.SeededGenerator(state: 22)
+        let ascii = Array("aAzZ09.-_:/\"\\ \t\u{0}\u{7F}")
+        let other = Array("éE\u{301}😀ünï\u{2028}")
+        for round in 0..<300 {
+            var dictionary: [String: Int] = [:]
+            for index in 0..<Int.random(in: 0...40, using: &random) {
+                let pool = round.isMultiple(of: 3) ? ascii + other : ascii
+                dictionary[String((0..<Int.random(in: 0...6, using: &random)).map { _ in pool.randomElement(using: &random)! })] =
+                    index
+            }
+            let expected = dictionary.sorted { $0.key < $1.key }
+            #expect(JSONText.sortedByKey(dictionary).map(\.key) == expected.map(\.key), "round \(round)")
+        }
+        let hosts = (0..<1000).map { String(format: "%012d.dkr.ecr.eu-west-1.amazonaws.com", ($0 * 7919) % 1000) }
+        let dictionary = Dictionary(uniqueKeysWithValues: hosts.map { ($0, 0) })
+        #expect(JSONText.sortedByKey(dictionary).map(\.key) == hosts.sorted())
+    }
 }

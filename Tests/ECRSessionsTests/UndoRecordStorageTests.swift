@@ -134,4 +134,11 @@ import Testing
         #expect(bulk.stored == rowwise.stored)
         #expect(bulk.counts.first == 7)
     }
+
+    @Test func theListOfHostsIsTheTextOfJSONArray() {
+        let lists = [[], [""], ["a"], ["111122223333.dkr.ecr.eu-west-1.amazonaws.com", "quote\"back\\slash\u{0}\u{1F}", "ünï 😀"]]
+        for list in lists {
+            #expect(Cache.jsonList(list) == Cache.jsonArray(list))
+        }
+    }
 }

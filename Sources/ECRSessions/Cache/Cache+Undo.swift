@@ -55,7 +55,7 @@ extension Cache: UndoJournal {
                     ON e.kind = p.kind AND e.place = p.place AND e.host IN (SELECT value FROM json_each(?3))
                 WHERE p.kind = ?1 AND p.place = ?2
                 """
-            ).query([.text(kind), .text(place), .text(Self.jsonArray(Array(hosts)))]) { row throws(SQLiteError) in
+            ).query([.text(kind), .text(place), .text(Self.jsonList(Array(hosts)))]) { row throws(SQLiteError) in
                 if record == nil { record = UndoRecord(kind: kind, place: place, state: row.text(0) ?? "{}") }
                 if let host = row.text(1) {
                     record?.entries[host] = UndoRecord.Entry(owner: row.text(2), state: row.text(3) ?? "{}")
@@ -75,8 +75,10 @@ extension Cache: UndoJournal {
                 let stored = try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).first
                 // The rows just read are what `store` compares with: a sweep's record is read once a batch, not twice.
                 let whole = record.merged(into: stored)
-                try Self.store(whole, in: database, storedEntries: stored?.entries)
-                undoMirror.save(whole)
+                // One sort of the entries, for the rows and the copy both.
+                let sorted = JSONText.sortedByKey(whole.entries)
+                try Self.store(whole, in: database, storedEntries: stored?.entries, sortedEntries: sorted)
+                undoMirror.save(whole, sortedEntries: sorted)
             }
         }
     }
@@ -86,11 +88,11 @@ extension Cache: UndoJournal {
         let (filter, values): (String, [SQLiteValue]) =
             switch selection {
             case .owners(let owners):
-                ("e.owner IN (SELECT value FROM json_each(?1))", [.text(Self.jsonArray(owners))])
+                ("e.owner IN (SELECT value FROM json_each(?1))", [.text(Self.jsonList(owners))])
             case .everyOwner:
                 ("e.owner IS NOT NULL", [])
             case .hosts(let hosts):
-                ("e.host IN (SELECT value FROM json_each(?1))", [.text(Self.jsonArray(hosts))])
+                ("e.host IN (SELECT value FROM json_each(?1))", [.text(Self.jsonList(hosts))])
             }
         return try withDatabase { database throws(SQLiteError) in
             try Self.undoRecords(in: database, filter: filter, values)
@@ -126,7 +128,7 @@ extension Cache: UndoJournal {
                 SELECT DISTINCT kind, place FROM undo_entries WHERE host IN (SELECT value FROM json_each(?1))
                 ORDER BY kind, place
                 """
-            ).query([.text(Self.jsonArray(hosts))]) { row throws(SQLiteError) in
+            ).query([.text(Self.jsonList(hosts))]) { row throws(SQLiteError) in
                 places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
             }
             return places
@@ -156,7 +158,7 @@ extension Cache: UndoJournal {
                     DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2
                     AND host IN (SELECT value FROM json_each(?3))
                     """
-                ).run(key + [.text(Self.jsonArray(Array(hosts)))])
+                ).run(key + [.text(Self.jsonList(Array(hosts)))])
                 try database.prepare(
                     """
                     DELETE FROM undo_places WHERE kind = ?1 AND place = ?2
@@ -201,9 +203,10 @@ extension Cache: UndoJournal {
     /// sweep saves the record of a thousand hosts once a batch, and rewriting every row each time cost more than the
     /// logins. Reads the rows under the same write transaction, so no other writer's change is lost or kept.
     /// `storedEntries` are the place's rows when the caller has just read them under this transaction (its record
-    /// exists); nil reads them here.
+    /// exists); nil reads them here. `sortedEntries` are `record`'s entries sorted by host, when the caller has them.
     private static func store(
-        _ record: UndoRecord, in database: SQLiteDatabase, storedEntries: [String: UndoRecord.Entry]? = nil
+        _ record: UndoRecord, in database: SQLiteDatabase, storedEntries: [String: UndoRecord.Entry]? = nil,
+        sortedEntries: [(key: String, value: UndoRecord.Entry)]? = nil
     ) throws(SQLiteError) {
         let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
         try database.prepare(
@@ -224,9 +227,11 @@ extension Cache: UndoJournal {
         if !gone.isEmpty {
             try database.prepare(
                 "DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2 AND host IN (SELECT value FROM json_each(?3))"
-            ).run(key + [.text(jsonArray(gone))])
+            ).run(key + [.text(jsonList(gone))])
         }
-        let changed = record.entries.filter { stored[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        let changed =
+            sortedEntries?.filter { stored[$0.key] != $0.value }
+            ?? JSONText.sortedByKey(record.entries.filter { stored[$0.key] != $0.value })
         guard !changed.isEmpty else { return }
         let upsert = """
             ON CONFLICT (kind, place, host) DO UPDATE SET owner = excluded.owner, state = excluded.state
@@ -269,6 +274,19 @@ extension Cache: UndoJournal {
             text.append(UInt8(ascii: ","))
             JSONText.appendQuoted(entry.state, to: &text)
             text.append(UInt8(ascii: "]"))
+        }
+        text.append(UInt8(ascii: "]"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `strings` as a JSON array for `json_each`: the text `jsonArray` writes, built in one buffer rather than a
+    /// string per element (a sweep's batch passes a thousand hosts, several times).
+    static func jsonList(_ strings: [String]) -> String {
+        var text: [UInt8] = [UInt8(ascii: "[")]
+        text.reserveCapacity(strings.count * 48 + 2)
+        for (index, string) in strings.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(string, to: &text)
         }
         text.append(UInt8(ascii: "]"))
         return String(decoding: text, as: UTF8.self)

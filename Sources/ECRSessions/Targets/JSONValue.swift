@@ -65,7 +65,7 @@ enum JSONValueWriter {
             if members.count == 1, let (key, member) = members.first {
                 writeMember(key, member, depth: depth + 1, to: &text)
             } else {
-                for (index, (key, member)) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                for (index, (key, member)) in JSONText.sortedByKey(members).enumerated() {
                     if index > 0 { text += ",\n".utf8 }
                     writeMember(key, member, depth: depth + 1, to: &text)
                 }

@@ -174,8 +174,11 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
             var update = Update(
                 prior: existing == nil ? .noFile : object["auths"] == nil ? .noAuths : .hadAuths,
                 addedHosts: [],
-                notices: CredentialStoreNotice.notices(in: object, for: entries.keys, file: path)
-                    .filter { $0.helper != helper && honoured.contains($0.setting) },  // ours already answers
+                // A file with neither setting (a sweep's usual one) has no notice to give, for any host.
+                notices: object["credsStore"] == nil && object["credHelpers"] == nil
+                    ? []
+                    : CredentialStoreNotice.notices(in: object, for: entries.keys, file: path)
+                        .filter { $0.helper != helper && honoured.contains($0.setting) },  // ours already answers
                 original: existing?.text)
             var changed = false
             for (host, token) in entries {
