@@ -143,19 +143,27 @@ enum JSONText {
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 text += bytes[run..<index]
                 run = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): text += #"\""#.utf8
-                case UInt8(ascii: "\\"): text += #"\\"#.utf8
-                case UInt8(ascii: "\n"): text += #"\n"#.utf8
-                case UInt8(ascii: "\r"): text += #"\r"#.utf8
-                case UInt8(ascii: "\t"): text += #"\t"#.utf8
-                case 0x08: text += #"\b"#.utf8
-                case 0x0C: text += #"\f"#.utf8
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    text += #"\u00"#.utf8
-                    text += [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
+                // Two bytes appended, not a literal's `utf8`, which goes through the generic sequence path: the
+                // undo records' texts are JSON, with a quote to escape every few bytes.
+                let escaped: UInt8? =
+                    switch byte {
+                    case UInt8(ascii: "\""): UInt8(ascii: "\"")
+                    case UInt8(ascii: "\\"): UInt8(ascii: "\\")
+                    case UInt8(ascii: "\n"): UInt8(ascii: "n")
+                    case UInt8(ascii: "\r"): UInt8(ascii: "r")
+                    case UInt8(ascii: "\t"): UInt8(ascii: "t")
+                    case 0x08: UInt8(ascii: "b")
+                    case 0x0C: UInt8(ascii: "f")
+                    default: nil
+                    }
+                if let escaped {
+                    text.append(UInt8(ascii: "\\"))
+                    text.append(escaped)
+                    continue
                 }
+                let hex = Array("0123456789abcdef".utf8)
+                text += #"\u00"#.utf8
+                text += [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
             }
             text += bytes[run...]
         }

@@ -60,13 +60,13 @@ enum JSONValueWriter {
     static func writeNested(_ value: JSONValue, depth: Int, to text: inout [UInt8]) {
         switch value {
         case .object(let members) where depth < recursionLimit:
-            guard !members.isEmpty else { return text += "{}".utf8 }
-            text += "{\n".utf8
+            guard !members.isEmpty else { return append("{}", to: &text) }
+            append("{\n", to: &text)
             if members.count == 1, let (key, member) = members.first {
                 writeMember(key, member, depth: depth + 1, to: &text)
             } else {
                 for (index, (key, member)) in JSONText.sortedByKey(members).enumerated() {
-                    if index > 0 { text += ",\n".utf8 }
+                    if index > 0 { append(",\n", to: &text) }
                     writeMember(key, member, depth: depth + 1, to: &text)
                 }
             }
@@ -74,10 +74,10 @@ enum JSONValueWriter {
             indent(depth, to: &text)
             text.append(UInt8(ascii: "}"))
         case .array(let elements) where depth < recursionLimit:
-            guard !elements.isEmpty else { return text += "[]".utf8 }
-            text += "[\n".utf8
+            guard !elements.isEmpty else { return append("[]", to: &text) }
+            append("[\n", to: &text)
             for (index, element) in elements.enumerated() {
-                if index > 0 { text += ",\n".utf8 }
+                if index > 0 { append(",\n", to: &text) }
                 indent(depth + 1, to: &text)
                 writeNested(element, depth: depth + 1, to: &text)
             }
@@ -86,8 +86,8 @@ enum JSONValueWriter {
             text.append(UInt8(ascii: "]"))
         case .object, .array:
             write(value, depth: depth, to: &text)
-        case .null: text += "null".utf8
-        case .bool(let flag): text += (flag ? "true" : "false").utf8
+        case .null: append("null", to: &text)
+        case .bool(let flag): append(flag ? "true" : "false", to: &text)
         case .number(let literal): text += literal.utf8
         case .string(let string): JSONText.appendQuoted(string, to: &text)
         }
@@ -96,8 +96,13 @@ enum JSONValueWriter {
     private static func writeMember(_ key: String, _ value: JSONValue, depth: Int, to text: inout [UInt8]) {
         indent(depth, to: &text)
         JSONText.appendQuoted(key, to: &text)
-        text += ": ".utf8
+        append(": ", to: &text)
         writeNested(value, depth: depth, to: &text)
+    }
+
+    /// Appends `piece` in one copy: `+=` of a literal's `utf8` goes through the generic sequence path.
+    private static func append(_ piece: StaticString, to text: inout [UInt8]) {
+        piece.withUTF8Buffer { text += $0 }
     }
 
     private enum Step {
@@ -160,7 +165,7 @@ enum JSONValueWriter {
     }
 
     private static func indent(_ depth: Int, to text: inout [UInt8]) {
-        text.append(contentsOf: repeatElement(UInt8(ascii: "\t"), count: depth))
+        for _ in 0..<depth { text.append(UInt8(ascii: "\t")) }
     }
 }
 
