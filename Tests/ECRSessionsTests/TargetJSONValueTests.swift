@@ -171,8 +171,11 @@ import Testing
             var dictionary: [String: Int] = [:]
             for index in 0..<Int.random(in: 0...40, using: &random) {
                 let pool = round.isMultiple(of: 3) ? ascii + other : ascii
-                dictionary[String((0..<Int.random(in: 0...6, using: &random)).map { _ in pool.randomElement(using: &random)! })] =
-                    index
+                // Keys that share their first sixteen bytes, or all of a shorter one, and keys that differ in them.
+                let prefix = ["", "0123456789abcdef", "0123456789abcde", "0123456789abcdefg"][round % 4]
+                let suffix = String(
+                    (0..<Int.random(in: 0...6, using: &random)).map { _ in pool.randomElement(using: &random)! })
+                dictionary[Bool.random(using: &random) ? prefix + suffix : suffix] = index
             }
             let expected = dictionary.sorted { $0.key < $1.key }
             #expect(JSONText.sortedByKey(dictionary).map(\.key) == expected.map(\.key), "round \(round)")
