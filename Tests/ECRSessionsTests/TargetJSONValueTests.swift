@@ -184,4 +184,20 @@ import Testing
         let dictionary = Dictionary(uniqueKeysWithValues: hosts.map { ($0, 0) })
         #expect(JSONText.sortedByKey(dictionary).map(\.key) == hosts.sorted())
     }
+
+    /// Strings without escapes are made from their bytes at once; bytes that are not UTF-8 are still refused where
+    /// the string starts, with or without an escape before them.
+    @Test func stringsWithoutEscapesParseAsWithThem() throws {
+        let plain = try JSONValue.parse(Data(#"{"h": "111122223333.dkr.ecr.eu-west-1.amazonaws.com", "é": "😀"}"#.utf8))
+        #expect(plain == .object(["h": .string("111122223333.dkr.ecr.eu-west-1.amazonaws.com"), "é": .string("😀")]))
+        for (bytes, column) in [(Array(#"{"a": "x"#.utf8) + [0xFF] + Array(#""}"#.utf8), 8),
+            (Array(#"{"a": "\n"#.utf8) + [0xC3] + Array(#""}"#.utf8), 10), (Array(#"{"a": "x"#.utf8), 9)]
+        {
+            #expect {
+                try JSONValue.parse(Data(bytes))
+            } throws: { error in
+                (error as? JSONText.SyntaxError).map { $0.line == 1 && $0.column == column } == true
+            }
+        }
+    }
 }

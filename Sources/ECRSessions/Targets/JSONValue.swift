@@ -268,7 +268,12 @@ private struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     private func peek(_ byte: UInt8) -> Bool {
@@ -320,9 +325,23 @@ private struct JSONParser {
         return index - start
     }
 
-    /// A string literal starting at its opening quote; runs without escapes are copied at once.
+    /// A string literal starting at its opening quote; runs without escapes are copied at once, and a string with
+    /// none (hosts, tokens: nearly every one in a registry file) is made from its bytes without a copy between.
     private mutating func parseString() throws(JSONText.SyntaxError) -> String {
         index += 1
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\""), let string = String(validating: bytes[start..<index], as: UTF8.self) {
+                index += 1
+                return string
+            }
+            guard byte >= 0x20, byte != UInt8(ascii: "\\"), byte != UInt8(ascii: "\"") else { break }
+            index += 1
+        }
+        // An escape, a control character, the end of the text or bytes that are not UTF-8: read again the long way,
+        // which says where it failed.
+        index = start
         var result: [UInt8] = []
         var run = index
         while index < bytes.count {
