@@ -293,7 +293,14 @@ extension Cache: UndoJournal {
     }
 
     private static func holdsNUL(_ entry: (key: String, value: UndoRecord.Entry)) -> Bool {
-        entry.key.utf8.contains(0) || entry.value.state.utf8.contains(0) || entry.value.owner?.utf8.contains(0) == true
+        containsNUL(entry.key) || containsNUL(entry.value.state) || entry.value.owner.map(containsNUL) == true
+    }
+
+    /// Whether `text` holds a NUL character, looked for in its own buffer (`utf8.contains` costs tens of
+    /// instructions a byte).
+    private static func containsNUL(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.contains(0) }
     }
 
     private static func undoRecords(in database: SQLiteDatabase, filter: String, _ values: [SQLiteValue])
