@@ -234,7 +234,11 @@ struct LoginSweepFastPathTests {
             let asked = hosts.filter { _ in Bool.random(using: &random) } + ["unknown.example"]
             let expected = try cache.undoRecords(.hosts(asked)).map { UndoPlace(kind: $0.kind, place: $0.place) }
             #expect(try cache.undoPlaces(holding: asked) == expected)
+            // The places TargetWriter looks at first, to skip the hosts' lookup: never one fewer.
+            #expect(Set(expected).isSubset(of: try cache.undoRecordPlaces()))
         }
+        // Sorted by kind ("kubernetes-secret" first), then place; a record without entries is one too.
+        #expect(try cache.undoRecordPlaces().map(\.place) == [1, 3, 5, 0, 2, 4].map { "/place/\($0)" })
         #expect(try cache.undoPlaces(holding: []).isEmpty)
     }
 

@@ -124,4 +124,80 @@ import Testing
         // Well under a second on an idle machine; the quadratic parser this replaced took minutes.
         #expect(elapsed < .seconds(20), "\(elapsed)")
     }
+
+    /// The recursive writer (the top `recursionLimit` levels) and the explicit stack (below, and the judge) write the
+    /// same bytes for any value, however deep, with keys that sort differently as bytes and as strings.
+    @Test func recursiveAndStackWritersAgree() {
+        var random = SimulationTests.SeededGenerator(state: 21)
+        let keys = ["", "a", "B", "é", "e\u{301}", "z", "\"q\"", "tab\t", "\u{0}", "😀", "auths", "111122223333.dkr"]
+        func value(_ depth: Int) -> JSONValue {
+            let leafOnly = depth > JSONValueWriter.recursionLimit + 8
+            switch Int.random(in: leafOnly ? 0...3 : 0...6, using: &random) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &random))
+            case 2: return .number(["0", "-0.0", "1e5", "12.50"][Int.random(in: 0...3, using: &random)])
+            case 3: return .string(keys[Int.random(in: 0..<keys.count, using: &random)])
+            case 4: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in value(depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int.random(in: 0...4, using: &random) {
+                    members[keys[Int.random(in: 0..<keys.count, using: &random)]] = value(depth + 1)
+                }
+                return .object(members)
+            }
+        }
+        /// A chain of one-member objects and one-element arrays past the limit, with a random value at the bottom.
+        func chain(_ levels: Int) -> JSONValue {
+            (0..<levels).reduce(value(levels)) { inner, level in
+                level.isMultiple(of: 3) ? .array([inner, .null]) : .object(["k\(level % 2)": inner, "b": .bool(true)])
+            }
+        }
+        for round in 0..<300 {
+            let root = round.isMultiple(of: 10) ? chain(JSONValueWriter.recursionLimit + round % 7 - 3) : value(0)
+            var stack: [UInt8] = []
+            JSONValueWriter.write(root, to: &stack)
+            stack.append(UInt8(ascii: "\n"))
+            #expect(root.renderedBytes == stack, "round \(round)")
+            #expect(root.rendered == String(decoding: stack, as: UTF8.self))
+        }
+    }
+
+    /// The byte order `sortedByKey` uses for ASCII keys is String's order, and other keys still get String's.
+    @Test func membersSortByKeyAsStringsSort() {
+        var random = SimulationTests.SeededGenerator(state: 22)
+        let ascii = Array("aAzZ09.-_:/\"\\ \t\u{0}\u{7F}")
+        let other = Array("éE\u{301}😀ünï\u{2028}")
+        for round in 0..<300 {
+            var dictionary: [String: Int] = [:]
+            for index in 0..<Int.random(in: 0...40, using: &random) {
+                let pool = round.isMultiple(of: 3) ? ascii + other : ascii
+                // Keys that share their first sixteen bytes, or all of a shorter one, and keys that differ in them.
+                let prefix = ["", "0123456789abcdef", "0123456789abcde", "0123456789abcdefg"][round % 4]
+                let suffix = String(
+                    (0..<Int.random(in: 0...6, using: &random)).map { _ in pool.randomElement(using: &random)! })
+                dictionary[Bool.random(using: &random) ? prefix + suffix : suffix] = index
+            }
+            let expected = dictionary.sorted { $0.key < $1.key }
+            #expect(JSONText.sortedByKey(dictionary).map(\.key) == expected.map(\.key), "round \(round)")
+        }
+        let hosts = (0..<1000).map { String(format: "%012d.dkr.ecr.eu-west-1.amazonaws.com", ($0 * 7919) % 1000) }
+        let dictionary = Dictionary(uniqueKeysWithValues: hosts.map { ($0, 0) })
+        #expect(JSONText.sortedByKey(dictionary).map(\.key) == hosts.sorted())
+    }
+
+    /// Strings without escapes are made from their bytes at once; bytes that are not UTF-8 are still refused where
+    /// the string starts, with or without an escape before them.
+    @Test func stringsWithoutEscapesParseAsWithThem() throws {
+        let plain = try JSONValue.parse(Data(#"{"h": "111122223333.dkr.ecr.eu-west-1.amazonaws.com", "é": "😀"}"#.utf8))
+        #expect(plain == .object(["h": .string("111122223333.dkr.ecr.eu-west-1.amazonaws.com"), "é": .string("😀")]))
+        for (bytes, column) in [(Array(#"{"a": "x"#.utf8) + [0xFF] + Array(#""}"#.utf8), 8),
+            (Array(#"{"a": "\n"#.utf8) + [0xC3] + Array(#""}"#.utf8), 10), (Array(#"{"a": "x"#.utf8), 9)]
+        {
+            #expect {
+                try JSONValue.parse(Data(bytes))
+            } throws: { error in
+                (error as? JSONText.SyntaxError).map { $0.line == 1 && $0.column == column } == true
+            }
+        }
+    }
 }

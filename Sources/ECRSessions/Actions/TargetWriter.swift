@@ -75,8 +75,11 @@ struct TargetWriter {
         do {
             journal = try context.cache()
             // The records are read only when some place holding one of these hosts is not a target already: each
-            // batch of a sweep would otherwise read back every entry the batches before it recorded.
-            if try journal.undoPlaces(holding: pending.map(\.entry.host)).contains(where: { byTarget[$0] == nil }) {
+            // batch of a sweep would otherwise read back every entry the batches before it recorded. Nor are the
+            // hosts looked up when every place with a record is a target (a sweep's usual case).
+            if try journal.undoRecordPlaces().contains(where: { byTarget[$0] == nil }),
+                try journal.undoPlaces(holding: pending.map(\.entry.host)).contains(where: { byTarget[$0] == nil })
+            {
                 for (key, item) in try recordedPlaces(holding: pending.map(\.entry), in: journal)
                 where byTarget[key] == nil {
                     byTarget[key] = item

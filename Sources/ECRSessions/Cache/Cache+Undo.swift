@@ -55,7 +55,7 @@ extension Cache: UndoJournal {
                     ON e.kind = p.kind AND e.place = p.place AND e.host IN (SELECT value FROM json_each(?3))
                 WHERE p.kind = ?1 AND p.place = ?2
                 """
-            ).query([.text(kind), .text(place), .text(Self.jsonArray(Array(hosts)))]) { row throws(SQLiteError) in
+            ).query([.text(kind), .text(place), .text(Self.jsonList(Array(hosts)))]) { row throws(SQLiteError) in
                 if record == nil { record = UndoRecord(kind: kind, place: place, state: row.text(0) ?? "{}") }
                 if let host = row.text(1) {
                     record?.entries[host] = UndoRecord.Entry(owner: row.text(2), state: row.text(3) ?? "{}")
@@ -72,10 +72,13 @@ extension Cache: UndoJournal {
         try withDatabase { database throws(SQLiteError) in
             try database.writeTransaction { () throws(SQLiteError) in
                 let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
-                let whole = record.merged(
-                    into: try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).first)
-                try Self.store(whole, in: database)
-                undoMirror.save(whole)
+                let stored = try Self.undoRecords(in: database, filter: "p.kind = ?1 AND p.place = ?2", key).first
+                // The rows just read are what `store` compares with: a sweep's record is read once a batch, not twice.
+                let whole = record.merged(into: stored)
+                // One sort of the entries, for the rows and the copy both.
+                let sorted = JSONText.sortedByKey(whole.entries)
+                try Self.store(whole, in: database, storedEntries: stored?.entries, sortedEntries: sorted)
+                undoMirror.save(whole, sortedEntries: sorted)
             }
         }
     }
@@ -85,11 +88,11 @@ extension Cache: UndoJournal {
         let (filter, values): (String, [SQLiteValue]) =
             switch selection {
             case .owners(let owners):
-                ("e.owner IN (SELECT value FROM json_each(?1))", [.text(Self.jsonArray(owners))])
+                ("e.owner IN (SELECT value FROM json_each(?1))", [.text(Self.jsonList(owners))])
             case .everyOwner:
                 ("e.owner IS NOT NULL", [])
             case .hosts(let hosts):
-                ("e.host IN (SELECT value FROM json_each(?1))", [.text(Self.jsonArray(hosts))])
+                ("e.host IN (SELECT value FROM json_each(?1))", [.text(Self.jsonList(hosts))])
             }
         return try withDatabase { database throws(SQLiteError) in
             try Self.undoRecords(in: database, filter: filter, values)
@@ -125,7 +128,20 @@ extension Cache: UndoJournal {
                 SELECT DISTINCT kind, place FROM undo_entries WHERE host IN (SELECT value FROM json_each(?1))
                 ORDER BY kind, place
                 """
-            ).query([.text(Self.jsonArray(hosts))]) { row throws(SQLiteError) in
+            ).query([.text(Self.jsonList(hosts))]) { row throws(SQLiteError) in
+                places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
+            }
+            return places
+        }
+    }
+
+    /// The kind and place of every record, sorted: every place that `undoPlaces(holding:)` can name, whatever the
+    /// hosts (an entry's place always has its record: the foreign key), read from the few place rows alone.
+    public func undoRecordPlaces() throws(CacheError) -> [UndoPlace] {
+        try withDatabase { database throws(SQLiteError) in
+            var places: [UndoPlace] = []
+            try database.prepare("SELECT kind, place FROM undo_places ORDER BY kind, place").query {
+                row throws(SQLiteError) in
                 places.append(UndoPlace(kind: row.text(0) ?? "", place: row.text(1) ?? ""))
             }
             return places
@@ -142,7 +158,7 @@ extension Cache: UndoJournal {
                     DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2
                     AND host IN (SELECT value FROM json_each(?3))
                     """
-                ).run(key + [.text(Self.jsonArray(Array(hosts)))])
+                ).run(key + [.text(Self.jsonList(Array(hosts)))])
                 try database.prepare(
                     """
                     DELETE FROM undo_places WHERE kind = ?1 AND place = ?2
@@ -186,7 +202,12 @@ extension Cache: UndoJournal {
     /// Makes the rows of `record`'s place say what `record` says, touching only the entries that differ: a login
     /// sweep saves the record of a thousand hosts once a batch, and rewriting every row each time cost more than the
     /// logins. Reads the rows under the same write transaction, so no other writer's change is lost or kept.
-    private static func store(_ record: UndoRecord, in database: SQLiteDatabase) throws(SQLiteError) {
+    /// `storedEntries` are the place's rows when the caller has just read them under this transaction (its record
+    /// exists); nil reads them here. `sortedEntries` are `record`'s entries sorted by host, when the caller has them.
+    private static func store(
+        _ record: UndoRecord, in database: SQLiteDatabase, storedEntries: [String: UndoRecord.Entry]? = nil,
+        sortedEntries: [(key: String, value: UndoRecord.Entry)]? = nil
+    ) throws(SQLiteError) {
         let key: [SQLiteValue] = [.text(record.kind), .text(record.place)]
         try database.prepare(
             """
@@ -194,27 +215,92 @@ extension Cache: UndoJournal {
             ON CONFLICT (kind, place) DO UPDATE SET state = excluded.state
             """
         ).run(key + [.text(record.state)])
-        var stored: [String: UndoRecord.Entry] = [:]
-        try database.prepare("SELECT host, owner, state FROM undo_entries WHERE kind = ?1 AND place = ?2").query(key) {
-            row throws(SQLiteError) in
-            stored[row.text(0) ?? ""] = UndoRecord.Entry(owner: row.text(1), state: row.text(2) ?? "{}")
+        var stored: [String: UndoRecord.Entry] = storedEntries ?? [:]
+        if storedEntries == nil {
+            try database.prepare("SELECT host, owner, state FROM undo_entries WHERE kind = ?1 AND place = ?2").query(
+                key
+            ) { row throws(SQLiteError) in
+                stored[row.text(0) ?? ""] = UndoRecord.Entry(owner: row.text(1), state: row.text(2) ?? "{}")
+            }
         }
         let gone = stored.keys.filter { record.entries[$0] == nil }.sorted()
         if !gone.isEmpty {
             try database.prepare(
                 "DELETE FROM undo_entries WHERE kind = ?1 AND place = ?2 AND host IN (SELECT value FROM json_each(?3))"
-            ).run(key + [.text(jsonArray(gone))])
+            ).run(key + [.text(jsonList(gone))])
         }
-        let changed = record.entries.filter { stored[$0.key] != $0.value }
+        let changed =
+            sortedEntries?.filter { stored[$0.key] != $0.value }
+            ?? JSONText.sortedByKey(record.entries.filter { stored[$0.key] != $0.value })
         guard !changed.isEmpty else { return }
-        let upsert = try database.prepare(
-            """
-            INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5)
+        let upsert = """
             ON CONFLICT (kind, place, host) DO UPDATE SET owner = excluded.owner, state = excluded.state
-            """)
-        for (host, entry) in changed.sorted(by: { $0.key < $1.key }) {
-            try upsert.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
+            """
+        // One statement over a JSON array of [host, owner, state], in the same order: a sweep's first batch writes a
+        // thousand rows, and a statement a row cost a third more. Text with a NUL, which a bound string ends at, is
+        // written a row at a time as before.
+        guard let rows = entryRows(changed) else {
+            let statement = try database.prepare(
+                "INSERT INTO undo_entries (kind, place, host, owner, state) VALUES (?1, ?2, ?3, ?4, ?5) " + upsert)
+            for (host, entry) in changed {
+                try statement.run(key + [.text(host), entry.owner.map { .text($0) } ?? .null, .text(entry.state)])
+            }
+            return
         }
+        try database.prepare(
+            """
+            INSERT INTO undo_entries (kind, place, host, owner, state)
+            SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?3) WHERE true
+            """ + " " + upsert
+        ).run(key + [.text(rows)])
+    }
+
+    /// `entries` as the JSON array `store` inserts, `[[host, owner or null, state], ...]`; nil when some text holds a
+    /// NUL character.
+    private static func entryRows(_ entries: [(key: String, value: UndoRecord.Entry)]) -> String? {
+        guard !entries.contains(where: holdsNUL) else { return nil }
+        var text: [UInt8] = []
+        text.reserveCapacity(entries.count * 128)
+        text.append(UInt8(ascii: "["))
+        for (index, (host, entry)) in entries.enumerated() {
+            text += index == 0 ? "[".utf8 : ",[".utf8
+            JSONText.appendQuoted(host, to: &text)
+            text.append(UInt8(ascii: ","))
+            if let owner = entry.owner {
+                JSONText.appendQuoted(owner, to: &text)
+            } else {
+                text += "null".utf8
+            }
+            text.append(UInt8(ascii: ","))
+            JSONText.appendQuoted(entry.state, to: &text)
+            text.append(UInt8(ascii: "]"))
+        }
+        text.append(UInt8(ascii: "]"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `strings` as a JSON array for `json_each`: the text `jsonArray` writes, built in one buffer rather than a
+    /// string per element (a sweep's batch passes a thousand hosts, several times).
+    static func jsonList(_ strings: [String]) -> String {
+        var text: [UInt8] = [UInt8(ascii: "[")]
+        text.reserveCapacity(strings.count * 48 + 2)
+        for (index, string) in strings.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(string, to: &text)
+        }
+        text.append(UInt8(ascii: "]"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static func holdsNUL(_ entry: (key: String, value: UndoRecord.Entry)) -> Bool {
+        containsNUL(entry.key) || containsNUL(entry.value.state) || entry.value.owner.map(containsNUL) == true
+    }
+
+    /// Whether `text` holds a NUL character, looked for in its own buffer (`utf8.contains` costs tens of
+    /// instructions a byte).
+    private static func containsNUL(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.contains(0) }
     }
 
     private static func undoRecords(in database: SQLiteDatabase, filter: String, _ values: [SQLiteValue])

@@ -23,9 +23,10 @@ struct UndoMirror: Sendable {
         directory + "/" + Digest.sha256(Array((kind + "\u{0}" + place).utf8)).prefix(16).lowercaseHex + ".json"
     }
 
-    /// Writes `record` whole, replacing the copy of its place.
-    func save(_ record: UndoRecord) {
-        let data = Data(Self.rendered(record))
+    /// Writes `record` whole, replacing the copy of its place. `sortedEntries` are its entries sorted by host, when
+    /// the caller has them.
+    func save(_ record: UndoRecord, sortedEntries: [(key: String, value: UndoRecord.Entry)]? = nil) {
+        let data = Data(Self.rendered(record, sortedEntries: sortedEntries ?? JSONText.sortedByKey(record.entries)))
         let path = file(kind: record.kind, place: record.place)
         do {
             try FileSystem.makePrivateDirectory(directory)
@@ -71,10 +72,15 @@ struct UndoMirror: Sendable {
     /// that is nil left out. Written byte by byte rather than by `JSONEncoder`: a sweep's batches save a thousand
     /// entries each, and Codable's encoding cost more than the database rows.
     static func rendered(_ record: UndoRecord) -> [UInt8] {
+        rendered(record, sortedEntries: record.entries.sorted { $0.key < $1.key })
+    }
+
+    /// `rendered(record)`, with its entries sorted by host already.
+    static func rendered(_ record: UndoRecord, sortedEntries: [(key: String, value: UndoRecord.Entry)]) -> [UInt8] {
         var text: [UInt8] = []
         text.reserveCapacity(256 + record.entries.count * 160)
         text += #"{"entries":{"#.utf8
-        for (index, (host, entry)) in record.entries.sorted(by: { $0.key < $1.key }).enumerated() {
+        for (index, (host, entry)) in sortedEntries.enumerated() {
             if index > 0 { text.append(UInt8(ascii: ",")) }
             JSONText.appendQuoted(host, to: &text)
             text += ":{".utf8

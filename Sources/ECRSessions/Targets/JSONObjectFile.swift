@@ -85,7 +85,7 @@ struct JSONObjectFile {
                 case .keep:
                     return result
                 case .write(let object):
-                    bytes = Data(JSONValue.object(object).rendered.utf8)
+                    bytes = Data(JSONValue.object(object).renderedBytes)
                     Self.lastParsed.withLock { $0[target] = (bytes, object) }
                 case .writeText(let text):
                     bytes = text

@@ -90,6 +90,49 @@ enum JSONText {
         text.append(contentsOf: repeatElement(UInt8(ascii: "\t"), count: depth))
     }
 
+    /// The members of `dictionary` in the order of their keys as `String`'s `<` sorts them (`sorted { $0.key <
+    /// $1.key }`). Keys that are all ASCII (hosts, profiles, docker's keys) are sorted by their bytes, first by their
+    /// first sixteen as two integers: for ASCII, whose normal form is itself, byte order is the same order, and a
+    /// thousand hosts sort in a tenth of the time.
+    static func sortedByKey<Value>(_ dictionary: [String: Value]) -> [(key: String, value: Value)] {
+        let members = Array(dictionary)
+        var order: [(high: UInt64, low: UInt64, index: Int)] = []
+        order.reserveCapacity(members.count)
+        for (index, member) in members.enumerated() {
+            guard let (high, low) = asciiPrefix(member.key) else { return members.sorted { $0.key < $1.key } }
+            order.append((high, low, index))
+        }
+        order.sort { a, b in
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            return bytesPrecede(members[a.index].key, members[b.index].key)
+        }
+        return order.map { members[$0.index] }
+    }
+
+    /// The first sixteen bytes of `key` as two big-endian integers (zeros past its end), nil when it is not all
+    /// ASCII. Equal prefixes leave the order to the whole keys' bytes. Read from the string's own buffer: a native
+    /// string has one, and its `utf8` iterator costs tens of instructions a byte.
+    private static func asciiPrefix(_ key: String) -> (UInt64, UInt64)? {
+        var key = key
+        return key.withUTF8 { bytes -> (UInt64, UInt64)? in
+            var any: UInt8 = 0
+            for byte in bytes { any |= byte }
+            guard any < 0x80 else { return nil }
+            var (high, low): (UInt64, UInt64) = (0, 0)
+            for index in 0..<min(bytes.count, 8) { high |= UInt64(bytes[index]) << (56 - 8 * index) }
+            for index in min(bytes.count, 8)..<min(bytes.count, 16) {
+                low |= UInt64(bytes[index]) << (56 - 8 * (index - 8))
+            }
+            return (high, low)
+        }
+    }
+
+    /// Whether `lhs`'s UTF-8 bytes sort before `rhs`'s.
+    static func bytesPrecede(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+
     /// A JSON string literal. Slashes stay as they are (docker's Go encoder does not escape them either).
     static func quoted(_ string: String) -> String {
         var text: [UInt8] = []
@@ -111,19 +154,27 @@ enum JSONText {
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 text += bytes[run..<index]
                 run = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): text += #"\""#.utf8
-                case UInt8(ascii: "\\"): text += #"\\"#.utf8
-                case UInt8(ascii: "\n"): text += #"\n"#.utf8
-                case UInt8(ascii: "\r"): text += #"\r"#.utf8
-                case UInt8(ascii: "\t"): text += #"\t"#.utf8
-                case 0x08: text += #"\b"#.utf8
-                case 0x0C: text += #"\f"#.utf8
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    text += #"\u00"#.utf8
-                    text += [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
+                // Two bytes appended, not a literal's `utf8`, which goes through the generic sequence path: the
+                // undo records' texts are JSON, with a quote to escape every few bytes.
+                let escaped: UInt8? =
+                    switch byte {
+                    case UInt8(ascii: "\""): UInt8(ascii: "\"")
+                    case UInt8(ascii: "\\"): UInt8(ascii: "\\")
+                    case UInt8(ascii: "\n"): UInt8(ascii: "n")
+                    case UInt8(ascii: "\r"): UInt8(ascii: "r")
+                    case UInt8(ascii: "\t"): UInt8(ascii: "t")
+                    case 0x08: UInt8(ascii: "b")
+                    case 0x0C: UInt8(ascii: "f")
+                    default: nil
+                    }
+                if let escaped {
+                    text.append(UInt8(ascii: "\\"))
+                    text.append(escaped)
+                    continue
                 }
+                let hex = Array("0123456789abcdef".utf8)
+                text += #"\u00"#.utf8
+                text += [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
             }
             text += bytes[run...]
         }

@@ -37,16 +37,74 @@ enum JSONValue: Sendable, Equatable {
     /// The value as docker writes config files: tab indent, `"key": value`, sorted keys, `{}` and `[]` when empty,
     /// ending in a newline; byte for byte what `JSONText.render` writes for the same JSONSerialization value.
     var rendered: String {
+        String(decoding: renderedBytes, as: UTF8.self)
+    }
+
+    /// `rendered` as UTF-8 bytes, for a caller that writes them to a file: the text is not copied into a String.
+    var renderedBytes: [UInt8] {
         var text: [UInt8] = []
         text.reserveCapacity(1024)
-        JSONValueWriter.write(self, to: &text)
+        JSONValueWriter.writeNested(self, depth: 0, to: &text)
         text.append(UInt8(ascii: "\n"))
-        return String(decoding: text, as: UTF8.self)
+        return text
     }
 }
 
-/// Writes a `JSONValue` without recursion: each step is a piece of text, a member's start or a value still to write.
-private enum JSONValueWriter {
+/// Writes a `JSONValue`: by recursion down to `recursionLimit` levels, which is what registry files hold (a
+/// thousand-host `auths` map costs a third of the explicit stack's steps), and without recursion below, where each
+/// step is a piece of text, a member's start or a value still to write. Both write the same layout.
+enum JSONValueWriter {
+    /// The deepest level written by recursion; a value nested deeper goes to the explicit stack.
+    static let recursionLimit = 64
+
+    static func writeNested(_ value: JSONValue, depth: Int, to text: inout [UInt8]) {
+        switch value {
+        case .object(let members) where depth < recursionLimit:
+            guard !members.isEmpty else { return append("{}", to: &text) }
+            append("{\n", to: &text)
+            if members.count == 1, let (key, member) = members.first {
+                writeMember(key, member, depth: depth + 1, to: &text)
+            } else {
+                for (index, (key, member)) in JSONText.sortedByKey(members).enumerated() {
+                    if index > 0 { append(",\n", to: &text) }
+                    writeMember(key, member, depth: depth + 1, to: &text)
+                }
+            }
+            text.append(UInt8(ascii: "\n"))
+            indent(depth, to: &text)
+            text.append(UInt8(ascii: "}"))
+        case .array(let elements) where depth < recursionLimit:
+            guard !elements.isEmpty else { return append("[]", to: &text) }
+            append("[\n", to: &text)
+            for (index, element) in elements.enumerated() {
+                if index > 0 { append(",\n", to: &text) }
+                indent(depth + 1, to: &text)
+                writeNested(element, depth: depth + 1, to: &text)
+            }
+            text.append(UInt8(ascii: "\n"))
+            indent(depth, to: &text)
+            text.append(UInt8(ascii: "]"))
+        case .object, .array:
+            write(value, depth: depth, to: &text)
+        case .null: append("null", to: &text)
+        case .bool(let flag): append(flag ? "true" : "false", to: &text)
+        case .number(let literal): text += literal.utf8
+        case .string(let string): JSONText.appendQuoted(string, to: &text)
+        }
+    }
+
+    private static func writeMember(_ key: String, _ value: JSONValue, depth: Int, to text: inout [UInt8]) {
+        indent(depth, to: &text)
+        JSONText.appendQuoted(key, to: &text)
+        append(": ", to: &text)
+        writeNested(value, depth: depth, to: &text)
+    }
+
+    /// Appends `piece` in one copy: `+=` of a literal's `utf8` goes through the generic sequence path.
+    private static func append(_ piece: StaticString, to text: inout [UInt8]) {
+        piece.withUTF8Buffer { text += $0 }
+    }
+
     private enum Step {
         case value(JSONValue, depth: Int)
         case text(StaticString)
@@ -55,8 +113,9 @@ private enum JSONValueWriter {
         case close(UInt8, depth: Int)
     }
 
-    static func write(_ root: JSONValue, to text: inout [UInt8]) {
-        var steps: [Step] = [.value(root, depth: 0)]
+    /// Writes `root`, a value at nesting level `depth`, with an explicit stack.
+    static func write(_ root: JSONValue, depth: Int = 0, to text: inout [UInt8]) {
+        var steps: [Step] = [.value(root, depth: depth)]
         while let step = steps.popLast() {
             switch step {
             case .text(let piece):
@@ -106,7 +165,7 @@ private enum JSONValueWriter {
     }
 
     private static func indent(_ depth: Int, to text: inout [UInt8]) {
-        text.append(contentsOf: repeatElement(UInt8(ascii: "\t"), count: depth))
+        for _ in 0..<depth { text.append(UInt8(ascii: "\t")) }
     }
 }
 
@@ -209,7 +268,12 @@ private struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     private func peek(_ byte: UInt8) -> Bool {
@@ -261,9 +325,23 @@ private struct JSONParser {
         return index - start
     }
 
-    /// A string literal starting at its opening quote; runs without escapes are copied at once.
+    /// A string literal starting at its opening quote; runs without escapes are copied at once, and a string with
+    /// none (hosts, tokens: nearly every one in a registry file) is made from its bytes without a copy between.
     private mutating func parseString() throws(JSONText.SyntaxError) -> String {
         index += 1
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\""), let string = String(validating: bytes[start..<index], as: UTF8.self) {
+                index += 1
+                return string
+            }
+            guard byte >= 0x20, byte != UInt8(ascii: "\\"), byte != UInt8(ascii: "\"") else { break }
+            index += 1
+        }
+        // An escape, a control character, the end of the text or bytes that are not UTF-8: read again the long way,
+        // which says where it failed.
+        index = start
         var result: [UInt8] = []
         var run = index
         while index < bytes.count {

@@ -153,15 +153,32 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
         honouring honoured: Set<CredentialStoreNotice.Setting> = [.credsStore, .credHelpers], now: Date = Date(),
         beforeChange: (Update) throws(TargetError) -> Void = { _ in }
     ) throws(TargetError) -> Update {
+        try set(
+            entries, registeringHelper: helper, honouring: honoured, now: now, priorWanted: { { _ in true } },
+            beforeChange: beforeChange)
+    }
+
+    /// `set`, working out a host's earlier entry (`WrittenEntry.priorAuth`) only where the predicate that
+    /// `priorWanted` gives under the lock says so, and leaving it nil elsewhere: a sweep's later batches find their
+    /// own entries, whose earlier state the undo record already holds, and each costs a parse and a rendering.
+    func set(
+        _ entries: [String: AuthorizationToken], registeringHelper helper: String?,
+        honouring honoured: Set<CredentialStoreNotice.Setting>, now: Date, priorWanted: () -> (String) -> Bool,
+        beforeChange: (Update) throws(TargetError) -> Void
+    ) throws(TargetError) -> Update {
         try file.modifyContents { (existing) throws(TargetError) -> (JSONObjectFile.Change, Update) in
+            let wanted = priorWanted()
             var object = existing?.object ?? [:]
             var auths = try authsMap(in: object) ?? [:]
             let helpers = object["credHelpers"]?.objectValue
             var update = Update(
                 prior: existing == nil ? .noFile : object["auths"] == nil ? .noAuths : .hadAuths,
                 addedHosts: [],
-                notices: CredentialStoreNotice.notices(in: object, for: entries.keys, file: path)
-                    .filter { $0.helper != helper && honoured.contains($0.setting) },  // ours already answers
+                // A file with neither setting (a sweep's usual one) has no notice to give, for any host.
+                notices: object["credsStore"] == nil && object["credHelpers"] == nil
+                    ? []
+                    : CredentialStoreNotice.notices(in: object, for: entries.keys, file: path)
+                        .filter { $0.helper != helper && honoured.contains($0.setting) },  // ours already answers
                 original: existing?.text)
             var changed = false
             for (host, token) in entries {
@@ -176,7 +193,8 @@ public struct RegistryAuthFile: Sendable, Equatable, CustomStringConvertible {
                     throw .notAnObject(file: path, keyPath: ["auths", host])
                 }
                 update.written[host] = WrittenEntry(
-                    host: host, priorAuth: auths[host] == nil ? nil : Self.worthRestoring(entry, host: host, now: now),
+                    host: host,
+                    priorAuth: auths[host] == nil || !wanted(host) ? nil : Self.worthRestoring(entry, host: host, now: now),
                     priorHelper: helpers?[host]?.stringValue)
                 if entry["auth"] == .string(token.encoded) { continue }
                 entry["auth"] = .string(token.encoded)
