@@ -29,7 +29,8 @@ extension Root.Accounts {
 
         func run() async throws {
             let context = try options.context()
-            context.loadNetworkInBackground()
+            let loading = context.loadNetworkInBackground()
+            defer { loading?.wait() }
             let action = Actions.AccountsLogin(context)
             let accounts = try await action.accounts(named: profiles)
             if accounts.isEmpty {

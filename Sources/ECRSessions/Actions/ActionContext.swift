@@ -116,10 +116,10 @@ public final class ActionContext: Sendable {
         return resolved
     }
 
-    /// Starts loading the network libraries in the background when this context's transport is libcurl's: for a
-    /// command that is about to log in (`CurlTransport.loadInBackground()`).
-    public func loadNetworkInBackground() {
-        if transport is CurlTransport { CurlTransport.loadInBackground() }
+    /// Starts loading the network libraries in the background when this context's transport is libcurl's, for a
+    /// command that is about to log in (`CurlTransport.loadInBackground()`); wait for it before exiting.
+    public func loadNetworkInBackground() -> NetworkLoad? {
+        transport is CurlTransport ? CurlTransport.loadInBackground() : nil
     }
 
     /// The ECR client every login of this process uses.

@@ -120,8 +120,9 @@ extension Cache {
     /// Returns the pairs forgotten.
     @discardableResult
     public func recordRefresh(_ record: RefreshRecord) throws(CacheError) -> [ProfileRegion] {
-        let wanted = Dictionary(record.jobs.map { ($0.key, $0.account) }) { _, last in last }
-        let fingerprint = Self.fingerprint(ofConfiguredJobs: wanted)
+        // In key order: the fingerprint's, and the rows' (each insert lands after the last, in both indexes).
+        let wanted = Dictionary(record.jobs.map { ($0.key, $0.account) }) { _, last in last }.sorted { $0.key < $1.key }
+        let fingerprint = Self.fingerprint(ofSortedJobs: wanted)
         return try withDatabase { database throws(SQLiteError) in
             try database.writeTransaction { () throws(SQLiteError) in
                 // Most runs find the configuration as the last one left it. Its fingerprint, saved with it in this
@@ -174,10 +175,10 @@ extension Cache {
     /// The `derived_values` row whose `inputs` fingerprint the rows of `configured_jobs`.
     static let configuredJobsKind = "configured-jobs"
 
-    /// A fingerprint of the configured jobs, in an order of their own (not the dictionary's).
-    static func fingerprint(ofConfiguredJobs jobs: [ProfileRegion: String]) -> String {
+    /// A fingerprint of the configured jobs (account by pair), sorted by pair: not in a dictionary's order.
+    private static func fingerprint(ofSortedJobs jobs: [(key: ProfileRegion, value: String)]) -> String {
         var fingerprint = Fingerprint()
-        for (key, account) in jobs.sorted(by: { $0.key < $1.key }) {
+        for (key, account) in jobs {
             for part in [key.profile, key.region, account] {
                 fingerprint.add(part)
                 fingerprint.add(byte: 0x1F)

@@ -58,15 +58,18 @@ public final class CurlTransport: HTTPTransport {
     /// Loads libcurl and libcrypto and starts the transfer loop on a thread of its own, for a command about to log
     /// in: the loader's work (two dozen libraries, ≈ 20 M instructions) then overlaps reading the AWS files and
     /// opening the cache, instead of delaying the first call. A missing library is reported by the first request,
-    /// as without this.
-    public static func loadInBackground() {
+    /// as without this. The caller must `wait()` before the process exits (`NetworkLoad`).
+    public static func loadInBackground() -> NetworkLoad {
+        let load = NetworkLoad()
         let thread = Thread {
+            defer { load.done.signal() }
             guard case .success = Libcurl.shared else { return }
             _ = CurlMultiLoop.shared
             _ = Libcrypto.shared
         }
         thread.name = "ecr-sessions preload"
         thread.start()
+        return load
     }
 
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
@@ -99,6 +102,18 @@ public final class CurlTransport: HTTPTransport {
         defer { idleHandles.withLock { $0.append(handle) } }
         let transfer = CurlTransfer(handle: handle, request: request, settings: settings)
         return try transfer.result(ecr_curl_easy_perform(handle.pointer)).get()
+    }
+}
+
+/// A load of the network libraries under way (`CurlTransport.loadInBackground()`).
+public final class NetworkLoad: Sendable {
+    fileprivate let done = DispatchSemaphore(value: 0)
+
+    /// Returns once the libraries are loaded. An exit while they load would run libcrypto's exit handlers under
+    /// the loading thread (a crash, seen as `accounts login nosuchprofile` dying of SIGSEGV instead of exit 2).
+    public func wait() {
+        done.wait()
+        done.signal()
     }
 }
 
