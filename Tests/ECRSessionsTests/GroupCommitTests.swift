@@ -115,7 +115,7 @@ import Testing
         }
     }
 
-    @Test("while another process holds the cache's write lock, every call is still made; the saves follow")
+    @Test("while another process holds the cache's write lock, the calls go on past the concurrency; the saves follow")
     func callsGoOnWhileTheCacheIsLocked() async throws {
         let directory = try TemporaryDirectory("runner-saves")
         defer { directory.remove() }
