@@ -21,9 +21,10 @@ public struct LoginWrite: Sendable {
 /// A login sweep finishes dozens of logins at once. Each used to take the connection's mutex and commit a
 /// transaction of its own: the cooperative pool's few threads blocked on the mutex while another wrote (on two cores,
 /// half the pool), and every commit wrote the WAL frames of the same few pages again. Now a login that finds no commit
-/// under way commits at once; the ones arriving meanwhile suspend, freeing their threads. When the commit is done,
-/// the first of them leads the next, with every write queued by then: one transaction a batch, and no task commits
-/// for others longer than one batch (its own result is not held back while the queue refills).
+/// under way leads: it yields once, then commits what is queued; the ones arriving meanwhile suspend, freeing their
+/// threads. When the commit is done, the first of them leads the next, with every write queued by then: one
+/// transaction a batch, and no task commits for others longer than one batch (its own result is not held back while
+/// the queue refills).
 final class LoginWriteQueue: Sendable {
     private enum Turn {
         /// This write's outcome, committed by another task.

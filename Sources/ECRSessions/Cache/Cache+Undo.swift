@@ -279,16 +279,11 @@ extension Cache: UndoJournal {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// `strings` as a JSON array for `json_each`: the text `jsonArray` writes, built in one buffer rather than a
-    /// string per element (a sweep's batch passes a thousand hosts, several times).
+    /// `strings` as a JSON array, bound as one parameter and unpacked with `json_each` for `IN` lists; built in one
+    /// buffer rather than a string per element (a sweep's batch passes a thousand hosts, several times).
     static func jsonList(_ strings: [String]) -> String {
-        var text: [UInt8] = [UInt8(ascii: "[")]
-        text.reserveCapacity(strings.count * 48 + 2)
-        for (index, string) in strings.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(string, to: &text)
-        }
-        text.append(UInt8(ascii: "]"))
+        var text: [UInt8] = []
+        JSONText.appendArray(of: strings, to: &text)
         return String(decoding: text, as: UTF8.self)
     }
 

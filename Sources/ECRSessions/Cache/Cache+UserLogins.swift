@@ -81,9 +81,4 @@ extension Cache {
         }
         return existed
     }
-
-    /// A JSON array of strings, bound as one parameter and unpacked with `json_each` for `IN` lists.
-    static func jsonArray(_ strings: [String]) -> String {
-        "[" + strings.map(JSONText.quoted).joined(separator: ",") + "]"
-    }
 }

@@ -46,12 +46,8 @@ public struct ECRClient: Sendable {
     ) async throws(ECRError) -> [AuthorizationData] {
         var body: [UInt8] = Array(#"{"#.utf8)
         if !registryIDs.isEmpty {
-            body += #""registryIds":["#.utf8
-            for (index, id) in registryIDs.enumerated() {
-                if index > 0 { body.append(UInt8(ascii: ",")) }
-                JSONText.appendQuoted(id, to: &body)
-            }
-            body.append(UInt8(ascii: "]"))
+            body += #""registryIds":"#.utf8
+            JSONText.appendArray(of: registryIDs, to: &body)
         }
         body.append(UInt8(ascii: "}"))
         let answer = try await call(

@@ -140,6 +140,18 @@ enum JSONText {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// Appends `strings` as a compact JSON array of string literals (`["a","b"]`): an `IN` list for `json_each`, a
+    /// request body's list of IDs.
+    static func appendArray(of strings: [String], to text: inout [UInt8]) {
+        text.reserveCapacity(text.count + strings.count * 48 + 2)
+        text.append(UInt8(ascii: "["))
+        for (index, string) in strings.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            appendQuoted(string, to: &text)
+        }
+        text.append(UInt8(ascii: "]"))
+    }
+
     /// Appends `string` as a JSON string literal, copying each run of bytes that needs no escape in one go.
     ///
     /// Only ASCII needs escaping (quotes, backslashes, control characters), and in UTF-8 no byte of another
